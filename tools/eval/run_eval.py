@@ -1,0 +1,527 @@
+"""Foley evaluation harness (issue 6). YAMNet is the independent ear.
+
+Stages (each runs when its inputs exist; missing inputs are reported, not fatal):
+  real       real held-out clips: YAMNet top-5 adherence per category (calibration),
+             embeddings for the Fréchet distance.
+  ae         autoencoder reconstruction of held-out clips through the PyTorch reference
+             (tools/reference/foley_reference): MR-STFT distance, SI-SDR, YAMNet agreement
+             (top-1 class of the reconstruction among the original's top 5).
+  gen        generation from held-out captions (English and Chinese) with the engine CLI
+             (or the PyTorch reference): adherence per category, Fréchet distance
+             (YAMNet embeddings, generated vs real), signal checks (clipping, silence,
+             loudness spread, exact duration) over --signal-count generations.
+
+Example (calibration on real clips only):
+  nice -n 10 /usr/bin/python3 tools/eval/run_eval.py --manifest data-cache/dataset/manifest.jsonl
+Full:
+  nice -n 10 /usr/bin/python3 tools/eval/run_eval.py --manifest ... --model models/foley-mini \
+      --engine build-release/cli/foley
+Results: tools/eval/results/REPORT.md and results.json (override with --out).
+"""
+from __future__ import annotations
+
+import argparse
+import collections
+import datetime
+import glob
+import json
+import math
+import os
+import shlex
+import subprocess
+import sys
+import tempfile
+import time
+
+import numpy as np
+import torch
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.abspath(os.path.join(HERE, "../.."))
+sys.path.insert(0, HERE)
+import audio_io  # noqa: E402
+import category_map  # noqa: E402
+import manifest as manifest_mod  # noqa: E402
+import metrics  # noqa: E402
+import yamnet  # noqa: E402
+
+DEFAULT_ENGINE_CMD = ("{engine} generate --model {model} --prompt {prompt} --duration {seconds} "
+                      "--seed {seed} --cfg {cfg} --steps {steps} -o {out}")
+
+
+def log(msg: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {msg}", flush=True)
+
+
+# --- YAMNet helpers ------------------------------------------------------------------
+
+def yamnet_result(net: yamnet.YAMNet, data: np.ndarray, sr: int) -> yamnet.Result:
+    return net(audio_io.to_mono_16k(data, sr, normalize_peak=True))
+
+
+def adherence_hit(net, result, cat) -> tuple[bool, int | None]:
+    accepted = set(category_map.accepted_indices(cat, net.class_names))
+    top5 = result.top(5)
+    ranks = [r for r, i in enumerate(top5) if i in accepted]
+    return (bool(ranks), ranks[0] + 1 if ranks else None)
+
+
+def top5_names(net, result) -> list[str]:
+    return [net.class_names[i] for i in result.top(5)]
+
+
+# --- stages ----------------------------------------------------------------------------
+
+def stage_real(net, clips, max_clips):
+    """YAMNet on real held-out clips. Returns per-clip records and embeddings."""
+    records, embeddings = [], []
+    for clip in clips[:max_clips]:
+        try:
+            data, sr = audio_io.read(clip.path)
+        except (audio_io.AudioError, OSError) as e:
+            records.append({"id": clip.id, "error": str(e)})
+            continue
+        if len(data) == 0:
+            records.append({"id": clip.id, "error": "empty audio"})
+            continue
+        r = yamnet_result(net, data, sr)
+        cat = category_map.categorize(clip.caption_en) or category_map.categorize(clip.caption_zh)
+        rec = {"id": clip.id, "caption_en": clip.caption_en, "caption_zh": clip.caption_zh,
+               "category": cat.name if cat else None, "top5": top5_names(net, r),
+               "seconds": len(data) / sr}
+        if cat:
+            rec["hit"], rec["rank"] = adherence_hit(net, r, cat)
+        records.append(rec)
+        embeddings.append(r.embedding)
+    return records, np.array(embeddings)
+
+
+def load_reference_model(model_dir):
+    """SAOSModel from the folder. The T5 width comes from the folder's own t5/config.json
+    (the reference otherwise assumes t5-base's 768 and would expect a projection)."""
+    sys.path.insert(0, os.path.join(ROOT, "tools/reference"))
+    import foley_reference
+    with open(os.path.join(model_dir, "model_config.json")) as f:
+        config = json.load(f)
+    t5_cfg = os.path.join(model_dir, "t5", "config.json")
+    if os.path.exists(t5_cfg):
+        with open(t5_cfg) as f:
+            d_model = json.load(f)["d_model"]
+        for c in config["model"]["conditioning"]["configs"]:
+            if c.get("type") == "t5":
+                c.setdefault("config", {}).setdefault("t5_dim", d_model)
+    model = foley_reference.build_model(config)
+    model.load_weights(os.path.join(model_dir, "model.safetensors"))
+    return model.eval()
+
+
+@torch.no_grad()
+def stage_autoencoder(net, model, clips, max_clips, max_seconds):
+    sr = model.sample_rate
+    ratio = model.pretransform.downsampling_ratio
+    channels = model.pretransform.io_channels
+    out = []
+    for clip in clips[:max_clips]:
+        try:
+            data, file_sr = audio_io.read(clip.path)
+        except (audio_io.AudioError, OSError) as e:
+            out.append({"id": clip.id, "error": str(e)})
+            continue
+        x = audio_io.resample(data.astype(np.float64), file_sr, sr)
+        if x.shape[1] == 1 and channels == 2:
+            x = np.repeat(x, 2, axis=1)
+        x = x[:int(max_seconds * sr), :channels]
+        n = (len(x) // ratio) * ratio
+        if n < ratio * 4:
+            continue
+        x = x[:n]
+        audio = torch.from_numpy(x.T[None].astype(np.float32))
+        recon = model.pretransform.decode(model.pretransform.encode(audio, sample=False))
+        y = recon[0].numpy().T.astype(np.float64)[:n]
+        r_orig, r_rec = yamnet_result(net, x, sr), yamnet_result(net, y, sr)
+        out.append({"id": clip.id, "caption_en": clip.caption_en,
+                    "mr_stft": metrics.mr_stft_distance(y, x), "si_sdr": metrics.si_sdr(y, x),
+                    "yamnet_agree": r_rec.top(1)[0] in r_orig.top(5),
+                    "orig_top1": net.class_names[r_orig.top(1)[0]],
+                    "recon_top1": net.class_names[r_rec.top(1)[0]]})
+    return out
+
+
+class EngineGenerator:
+    """Runs the C++ CLI once per clip and reads the WAV it writes."""
+
+    def __init__(self, engine, model_dir, template, cfg, steps):
+        self.engine, self.model_dir, self.template = engine, model_dir, template
+        self.cfg, self.steps = cfg, steps
+        self.name = f"engine {os.path.relpath(engine, ROOT)}"
+
+    def __call__(self, prompt, seconds, seed, out_path):
+        fields = {"engine": shlex.quote(self.engine), "model": shlex.quote(self.model_dir),
+                  "prompt": shlex.quote(prompt), "seconds": f"{seconds:g}", "seed": str(seed),
+                  "cfg": f"{self.cfg:g}", "steps": str(self.steps), "out": shlex.quote(out_path)}
+        cmd = self.template.format(**fields)
+        if "{steps}" in self.template and self.steps <= 0:
+            cmd = cmd.replace(f"--steps {self.steps}", "")
+        proc = subprocess.run(cmd, shell=True, capture_output=True, text=True, timeout=600)
+        if proc.returncode != 0:
+            raise RuntimeError(f"engine failed ({proc.returncode}): {proc.stderr.strip()[-500:]}")
+        return audio_io.read(out_path)
+
+
+class ReferenceGenerator:
+    """PyTorch reference pipeline (used when no engine binary is given)."""
+
+    def __init__(self, model, model_dir, cfg, steps):
+        sys.path.insert(0, os.path.join(ROOT, "tools/reference"))
+        import foley_reference
+        t5_dir = os.path.join(model_dir, "t5")
+        for c in model.config["model"]["conditioning"]["configs"]:
+            if c.get("type") == "t5":
+                encoder = foley_reference.T5PromptEncoder(
+                    t5_dir, max_length=c.get("config", {}).get("max_length", 64))
+                model.conditioner.conditioners[c["id"]].attach_encoder(encoder)
+                self.prompt_id = c["id"]
+        self.model, self.cfg, self.steps = model, cfg, steps if steps > 0 else 8
+        self.name = f"PyTorch reference (tools/reference), {self.steps} steps, cfg {cfg:g}"
+
+    @torch.no_grad()
+    def __call__(self, prompt, seconds, seed, out_path):
+        m = self.model
+        inputs = m.condition([{self.prompt_id: prompt, "seconds_total": float(seconds)}])
+        ratio = m.pretransform.downsampling_ratio
+        frames = max(1, math.ceil(seconds * m.sample_rate / ratio))
+        frames = min(frames, m.sample_size // ratio)
+        audio = m.generate(inputs, seed=seed, steps=self.steps, cfg_scale=self.cfg,
+                           latent_frames=frames)[0].numpy().T
+        audio = audio[:int(round(seconds * m.sample_rate))]
+        audio_io.write_wav(out_path, audio, m.sample_rate)
+        return audio_io.read(out_path)
+
+
+def choose_prompts(records, clips_by_id, per_category, min_categories_warn=20):
+    """Held-out captions grouped by category: up to per_category captions each."""
+    by_cat = collections.defaultdict(list)
+    for rec in records:
+        if rec.get("category") and rec["id"] in clips_by_id:
+            clip = clips_by_id[rec["id"]]
+            if len(by_cat[rec["category"]]) < per_category:
+                by_cat[rec["category"]].append(clip)
+    return by_cat
+
+
+def stage_generate(net, gen, prompts_by_cat, seconds, out_dir, budget_s, signal_count,
+                   expected_sr, expected_channels, seed0=1000):
+    t0 = time.time()
+    records, embeddings, checks = [], [], []
+    jobs = []
+    for cat_name, clips in sorted(prompts_by_cat.items()):
+        for clip in clips:
+            jobs.append((cat_name, "en", clip.caption_en, clip))
+            zh = clip.caption_zh
+            source = "manifest"
+            if not zh:
+                zh = category_map.by_name(cat_name).chinese[0]
+                source = "category keyword"
+            jobs.append((cat_name, "zh", zh, clip, source))
+    os.makedirs(out_dir, exist_ok=True)
+    k = 0
+
+    def run_one(prompt, seed, tag):
+        path = os.path.join(out_dir, f"{k:04d}_{tag}.wav")
+        data, sr = gen(prompt, seconds, seed, path)
+        checks.append(metrics.signal_checks(data, sr, expected_seconds=seconds,
+                                            expected_sr=expected_sr,
+                                            expected_channels=expected_channels))
+        return data, sr
+
+    for job in jobs:
+        if time.time() - t0 > budget_s:
+            log(f"generation budget reached after {k} clips")
+            break
+        cat_name, lang, prompt, clip = job[:4]
+        try:
+            data, sr = run_one(prompt, seed0 + k, lang)
+        except Exception as e:  # a failing generation is a finding, keep going
+            records.append({"category": cat_name, "lang": lang, "prompt": prompt, "error": str(e)})
+            k += 1
+            continue
+        r = yamnet_result(net, data, sr)
+        hit, rank = adherence_hit(net, r, category_map.by_name(cat_name))
+        records.append({"category": cat_name, "lang": lang, "prompt": prompt, "hit": hit,
+                        "rank": rank, "top5": top5_names(net, r), "clip_id": clip.id,
+                        "zh_source": job[4] if lang == "zh" else None})
+        embeddings.append(r.embedding)
+        k += 1
+    # extra generations (new seeds) so the signal checks cover signal_count clips
+    i = 0
+    while len(checks) < signal_count and jobs and time.time() - t0 <= budget_s:
+        job = jobs[i % len(jobs)]
+        try:
+            run_one(job[2], seed0 + 100000 + i, "sig")
+        except Exception as e:
+            checks.append({"error": str(e)})
+        i += 1
+        k += 1
+    return records, np.array(embeddings), checks, time.time() - t0
+
+
+# --- summaries ---------------------------------------------------------------------------
+
+def adherence_table(records):
+    per = collections.defaultdict(lambda: [0, 0])
+    for r in records:
+        if r.get("category") and "hit" in r:
+            per[r["category"]][0] += int(r["hit"])
+            per[r["category"]][1] += 1
+    total_hit = sum(v[0] for v in per.values())
+    total = sum(v[1] for v in per.values())
+    return {"overall": total_hit / total if total else None, "n": total,
+            "categories": len(per),
+            "per_category": {k: {"hits": v[0], "n": v[1], "rate": v[0] / v[1]}
+                             for k, v in sorted(per.items())}}
+
+
+def summarize_checks(checks):
+    ok = [c for c in checks if "error" not in c]
+    return {
+        "n": len(checks), "errors": len(checks) - len(ok),
+        "clipping": sum(c["clipping"] for c in ok),
+        "silent": sum(c["silent"] for c in ok),
+        "non_finite": sum(not c["finite"] for c in ok),
+        "exact_duration": sum(c.get("exact_duration", False) for c in ok),
+        "sample_rate_ok": sum(c.get("sample_rate_ok", False) for c in ok),
+        "channels_ok": sum(c.get("channels_ok", False) for c in ok),
+        "lufs": metrics.spread([c["lufs"] for c in ok]),
+        "peak": metrics.spread([c["peak"] for c in ok]),
+    }
+
+
+def split_half_fd(emb, seed=0):
+    if len(emb) < 8:
+        return None
+    idx = np.random.default_rng(seed).permutation(len(emb))
+    h = len(idx) // 2
+    return metrics.frechet_distance(emb[idx[:h]], emb[idx[h:2 * h]])
+
+
+# --- report -----------------------------------------------------------------------------
+
+def fmt(v, spec=".1%"):
+    return "—" if v is None else format(v, spec)
+
+
+def render_report(res):
+    L = ["# Foley evaluation report", "",
+         f"Generated {res['timestamp']} by:", "", "```", res["command"], "```", "",
+         "Ear: YAMNet (AudioSet, 521 classes) from `/work/shared/eval/yamnet.tflite`, run by our "
+         "own port (`tools/eval/yamnet.py`; verification in `port_verification.md`). A clip "
+         "adheres to its caption when any accepted AudioSet class of the caption's category "
+         "(`tools/eval/category_map.py`) is in YAMNet's top 5. Clips are peak-normalised "
+         "before YAMNet.", ""]
+    d = res["data"]
+    L += ["## Data", "",
+          f"- manifest: `{d['manifest']}`; held-out clips: {d['held_out']} "
+          f"(split `{d['split']}`), evaluated: {d['evaluated']}, with a category: {d['categorized']}",
+          ""]
+    if d.get("missing"):
+        L += ["**Missing:** " + "; ".join(d["missing"]), ""]
+    real = res.get("real_adherence")
+    gen = res.get("gen")
+    if real:
+        L += ["## Prompt adherence (YAMNet top 5)", ""]
+        g_en = gen["adherence_en"] if gen else None
+        g_zh = gen["adherence_zh"] if gen else None
+        L += ["| category | real held-out clips (calibration) | generated, English | generated, Chinese |",
+              "|---|---|---|---|"]
+        cats = sorted(set(real["per_category"]) | set((g_en or {}).get("per_category", {})))
+        for c in cats:
+            def cell(t):
+                if not t or c not in t["per_category"]:
+                    return "—"
+                v = t["per_category"][c]
+                return f"{v['rate']:.0%} ({v['hits']}/{v['n']})"
+            L.append(f"| {c} | {cell(real)} | {cell(g_en)} | {cell(g_zh)} |")
+        L.append(f"| **all** | **{fmt(real['overall'])}** (n={real['n']}, {real['categories']} "
+                 f"categories) | **{fmt(g_en['overall'] if g_en else None)}** "
+                 f"(n={g_en['n'] if g_en else 0}) | **{fmt(g_zh['overall'] if g_zh else None)}** "
+                 f"(n={g_zh['n'] if g_zh else 0}) |")
+        L += ["", "Target: generated clips ≥ 50 % over ≥ 20 categories in each language. The real-clip "
+              "column is the ceiling the ear allows on this data (game sound effects are often "
+              "stylised, and some captions name actions YAMNet has no class for).", ""]
+    if res.get("ae"):
+        a = res["ae"]
+        L += ["## Autoencoder reconstruction (held-out clips)", "",
+              f"- clips: {a['n']} (first {a['max_seconds']:g} s of each)",
+              f"- MR-STFT distance: mean {a['mr_stft']['mean']:.3f}, median {a['mr_stft']['median']:.3f}",
+              f"- SI-SDR: mean {a['si_sdr']['mean']:.2f} dB, median {a['si_sdr']['median']:.2f} dB",
+              f"- YAMNet agreement (reconstruction top-1 in original top-5): {a['agreement']:.1%} "
+              f"(target ≥ 80 %)", ""]
+        if a.get("disagreements"):
+            L += ["Disagreements (original top-1 → reconstruction top-1): " +
+                  "; ".join(a["disagreements"][:15]), ""]
+    if gen:
+        L += ["## Generation", "", f"- generator: {gen['generator']}",
+              f"- clips: {gen['n_adherence']} for adherence, {gen['signal']['n']} for signal checks, "
+              f"{gen['seconds']:g} s each, wall time {gen['wall_s']:.0f} s"]
+        if gen.get("fd") is not None:
+            L += [f"- Fréchet distance, YAMNet 1024-d embeddings, generated vs real held-out: "
+                  f"**{gen['fd']:.2f}** (real vs real split-half: {fmt(res.get('fd_real_split_half'), '.2f')}; "
+                  f"generated n={gen['n_embeddings']}, real n={res['n_real_embeddings']})"]
+        s = gen["signal"]
+        L += ["", "### Signal checks", "",
+              f"- clipping (≥{metrics.CLIP_RUN} consecutive samples at |x| ≥ {metrics.CLIP_LEVEL}): "
+              f"{s['clipping']} / {s['n']}",
+              f"- silent (RMS < {metrics.SILENCE_DBFS:g} dBFS): {s['silent']} / {s['n']}",
+              f"- exact duration (round(d × sr) frames): {s['exact_duration']} / {s['n']}; "
+              f"sample rate ok: {s['sample_rate_ok']}; 2 channels: {s['channels_ok']}; "
+              f"errors: {s['errors']}; non-finite: {s['non_finite']}"]
+        if s["lufs"].get("n"):
+            lu = s["lufs"]
+            L.append(f"- loudness (BS.1770 integrated): median {lu['median']:.1f} LUFS, "
+                     f"p10–p90 {lu['p10']:.1f} … {lu['p90']:.1f}, min {lu['min']:.1f}, max {lu['max']:.1f}")
+        weak = [c for c, v in gen["adherence_en"]["per_category"].items() if v["rate"] < 0.5]
+        if weak:
+            L += ["", "Weak categories (English adherence < 50 %): " + ", ".join(sorted(weak))]
+        L.append("")
+    else:
+        L += ["## Generation", "", "Not run: " + res.get("gen_missing", "no model"), ""]
+    L += ["## Notes", ""] + [f"- {n}" for n in res.get("notes", [])] + [""]
+    return "\n".join(L)
+
+
+def find_default_manifest():
+    for pattern in ("data-cache/**/manifest*.jsonl", "data-cache/**/manifest*.json",
+                    "data-cache/**/manifest*.tsv", "data-cache/**/manifest*.csv"):
+        hits = sorted(glob.glob(os.path.join(ROOT, pattern), recursive=True))
+        hits = [h for h in hits if "/eval/" not in h]
+        if hits:
+            return hits[0]
+    return None
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--manifest", help="dataset manifest (default: first data-cache/**/manifest*)")
+    ap.add_argument("--split", help="held-out split name (default: test/heldout/eval/...)")
+    ap.add_argument("--audio-root", help="base directory for relative audio paths")
+    ap.add_argument("--model", help="model directory (SAOS layout: model_config.json, "
+                    "model.safetensors, t5/)")
+    ap.add_argument("--engine", help="foley CLI binary (default: PyTorch reference generation)")
+    ap.add_argument("--engine-cmd", default=DEFAULT_ENGINE_CMD)
+    ap.add_argument("--cfg", type=float, default=4.5)
+    ap.add_argument("--steps", type=int, default=0, help="sampler steps (0: model/engine default)")
+    ap.add_argument("--seconds", type=float, default=3.0, help="duration of generated clips")
+    ap.add_argument("--max-real", type=int, default=2000)
+    ap.add_argument("--ae-clips", type=int, default=60)
+    ap.add_argument("--ae-seconds", type=float, default=4.0)
+    ap.add_argument("--per-category", type=int, default=4, help="held-out captions per category")
+    ap.add_argument("--signal-count", type=int, default=200)
+    ap.add_argument("--gen-budget-min", type=float, default=12.0)
+    ap.add_argument("--skip", default="", help="comma list of stages to skip: ae,gen")
+    ap.add_argument("--gen-dir", default=os.path.join(ROOT, "data-cache/eval/generated"))
+    ap.add_argument("--out", default=os.path.join(HERE, "results"))
+    ap.add_argument("--tag", default="", help="suffix for REPORT/results file names")
+    args = ap.parse_args()
+    torch.set_num_threads(1)  # the machine is shared; one thread is plenty for YAMNet
+    skip = set(filter(None, args.skip.split(",")))
+    notes, missing = [], []
+
+    net = yamnet.default_model()
+    manifest = args.manifest or find_default_manifest()
+    res = {"timestamp": datetime.datetime.utcnow().strftime("%Y-%m-%d %H:%M UTC"),
+           "command": " ".join(shlex.quote(a) for a in ["python3", os.path.relpath(__file__, ROOT)] + sys.argv[1:]),
+           "notes": notes}
+    if not manifest or not os.path.exists(manifest):
+        missing.append("no dataset manifest found (tools/data has not written one yet)")
+        clips, held = [], []
+    else:
+        clips = manifest_mod.load(manifest, args.audio_root)
+        held = manifest_mod.held_out(clips, args.split)
+        if not held:
+            missing.append(f"manifest has no held-out split (splits: {sorted({c.split for c in clips})})")
+    log(f"held-out clips: {len(held)}")
+    records, real_emb = stage_real(net, held, args.max_real)
+    ok = [r for r in records if "error" not in r]
+    res["data"] = {"manifest": os.path.relpath(manifest, ROOT) if manifest else None,
+                   "split": args.split or "auto", "held_out": len(held), "evaluated": len(ok),
+                   "categorized": sum(1 for r in ok if r.get("category")),
+                   "read_errors": len(records) - len(ok), "missing": missing}
+    res["real_adherence"] = adherence_table(ok) if ok else None
+    res["n_real_embeddings"] = len(real_emb)
+    res["fd_real_split_half"] = split_half_fd(real_emb) if len(real_emb) else None
+    uncategorized = [r["caption_en"] for r in ok if not r.get("category")]
+    if uncategorized:
+        notes.append(f"{len(uncategorized)} held-out captions map to no category, e.g. "
+                     + "; ".join(f"'{c}'" for c in uncategorized[:8]))
+    log(f"real adherence: {res['real_adherence'] and res['real_adherence']['overall']}")
+
+    model = None
+    if args.model:
+        try:
+            model = load_reference_model(args.model)
+        except Exception as e:  # report, continue with what we can do
+            notes.append(f"could not load {args.model} with the PyTorch reference: {e}")
+    if model is not None and "ae" not in skip and ok:
+        log("autoencoder stage")
+        held_ok = [c for c in held if any(r["id"] == c.id for r in ok)]
+        ae = [a for a in stage_autoencoder(net, model, held_ok, args.ae_clips, args.ae_seconds)
+              if "error" not in a]
+        if ae:
+            res["ae"] = {"n": len(ae), "max_seconds": args.ae_seconds,
+                         "mr_stft": metrics.spread([a["mr_stft"] for a in ae]),
+                         "si_sdr": metrics.spread([a["si_sdr"] for a in ae]),
+                         "agreement": float(np.mean([a["yamnet_agree"] for a in ae])),
+                         "disagreements": [f"{a['orig_top1']} → {a['recon_top1']}"
+                                           for a in ae if not a["yamnet_agree"]],
+                         "clips": ae}
+    elif not args.model:
+        notes.append("autoencoder metrics not run: no --model given")
+
+    if args.model and "gen" not in skip and ok:
+        gen = None
+        if args.engine:
+            gen = EngineGenerator(os.path.abspath(args.engine), os.path.abspath(args.model),
+                                  args.engine_cmd, args.cfg, args.steps)
+        elif model is not None:
+            gen = ReferenceGenerator(model, args.model, args.cfg, args.steps)
+        if gen:
+            clips_by_id = {c.id: c for c in held}
+            prompts = choose_prompts(ok, clips_by_id, args.per_category)
+            sr = model.sample_rate if model is not None else 48000
+            log(f"generation with {gen.name}: {sum(len(v) for v in prompts.values())} captions, "
+                f"{len(prompts)} categories")
+            recs, gen_emb, checks, wall = stage_generate(
+                net, gen, prompts, args.seconds, args.gen_dir, args.gen_budget_min * 60,
+                args.signal_count, expected_sr=48000, expected_channels=2)
+            good = [r for r in recs if "error" not in r]
+            res["gen"] = {
+                "generator": gen.name, "seconds": args.seconds, "wall_s": wall,
+                "n_adherence": len(good), "errors": [r["error"] for r in recs if "error" in r][:5],
+                "adherence_en": adherence_table([r for r in good if r["lang"] == "en"]),
+                "adherence_zh": adherence_table([r for r in good if r["lang"] == "zh"]),
+                "fd": (metrics.frechet_distance(gen_emb, real_emb)
+                       if len(gen_emb) >= 2 and len(real_emb) >= 2 else None),
+                "n_embeddings": len(gen_emb), "signal": summarize_checks(checks),
+                "records": recs, "model_sample_rate": sr,
+            }
+            if any(r.get("zh_source") == "category keyword" for r in good):
+                notes.append("some Chinese prompts came from the category's Chinese keyword "
+                             "because the manifest has no Chinese caption for that clip")
+        else:
+            res["gen_missing"] = "no engine binary and the reference could not load the model"
+    elif not args.model:
+        res["gen_missing"] = "no model given (--model); models/foley-mini not committed yet"
+
+    res["real_records"] = records
+    os.makedirs(args.out, exist_ok=True)
+    suffix = f"_{args.tag}" if args.tag else ""
+    with open(os.path.join(args.out, f"results{suffix}.json"), "w") as f:
+        json.dump(res, f, indent=1, default=float, ensure_ascii=False)
+    with open(os.path.join(args.out, f"REPORT{suffix}.md"), "w") as f:
+        f.write(render_report(res))
+    log(f"wrote {args.out}/REPORT{suffix}.md")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
