@@ -15,12 +15,17 @@ Tensor resample(const Tensor& planar, int in_rate, int out_rate) {
   const int64_t channels = planar.dim(0), n = planar.dim(1);
   const int64_t m = static_cast<int64_t>(std::llround(static_cast<double>(n) * out_rate / in_rate));
   Tensor out({channels, m});
-  const soxr_io_spec_t io = soxr_io_spec(SOXR_FLOAT32_S, SOXR_FLOAT32_S);
+  // Interleaved format with one channel per call (the split format would expect an array
+  // of channel pointers).
+  const soxr_io_spec_t io = soxr_io_spec(SOXR_FLOAT32_I, SOXR_FLOAT32_I);
   const soxr_quality_spec_t quality = soxr_quality_spec(SOXR_VHQ, 0);
+  // One worker thread: the engine already uses every core, and soxr's result must not
+  // depend on its thread count.
+  const soxr_runtime_spec_t runtime = soxr_runtime_spec(1);
   for (int64_t c = 0; c < channels; ++c) {
     size_t done = 0;
     soxr_error_t err = soxr_oneshot(in_rate, out_rate, 1, planar.data() + c * n, static_cast<size_t>(n), nullptr,
-                                    out.data() + c * m, static_cast<size_t>(m), &done, &io, &quality, nullptr);
+                                    out.data() + c * m, static_cast<size_t>(m), &done, &io, &quality, &runtime);
     if (err) throw EngineError(std::string("resample: soxr failed: ") + err);
   }
   return out;
