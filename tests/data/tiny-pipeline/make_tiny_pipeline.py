@@ -5,9 +5,10 @@ Deterministic: running it again rewrites byte-identical files (fixed seeds, one-
 SentencePiece training, sorted JSON). Needs Debian's `sentencepiece` (spm_train),
 python3-numpy and python3-sentencepiece. Run from anywhere:
 
-    /usr/bin/python3 tests/data/tiny-pipeline/make_tiny_pipeline.py
+    /usr/bin/python3 tests/data/tiny-pipeline/make_tiny_pipeline.py [--out DIR]
 
-What it writes next to itself:
+What it writes next to itself (or into DIR; tests/text regenerates into a temporary DIR and
+compares with the committed files):
   model_config.json   saos-tiny's config plus the real "prompt" t5 conditioner entry
   model.safetensors   saos-tiny's weights (tests/data/saos-tiny), stored as F16 to stay small
   t5/spiece.model     SentencePiece unigram model trained on captions.txt (T5 ids: pad 0,
@@ -17,6 +18,7 @@ What it writes next to itself:
   reference.safetensors  float64 numpy re-derivation of the T5 output (masked
                       last_hidden_state) for a few prompts, for the C++ text-encoder test
 """
+import argparse
 import json
 import os
 import shutil
@@ -29,7 +31,8 @@ import numpy as np
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SAOS_TINY = os.path.join(HERE, "..", "saos-tiny")
-T5_DIR = os.path.join(HERE, "t5")
+OUT = HERE
+T5_DIR = os.path.join(OUT, "t5")
 MAX_LENGTH = 64
 
 T5_CONFIG = {
@@ -193,6 +196,12 @@ def tokenize(prompt):
 
 
 def main():
+    global OUT, T5_DIR
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--out", default=HERE, help="output folder (default: next to this script)")
+    OUT = os.path.abspath(parser.parse_args().out)
+    T5_DIR = os.path.join(OUT, "t5")
+    os.makedirs(OUT, exist_ok=True)
     train_tokenizer()
 
     with open(os.path.join(T5_DIR, "config.json"), "w") as f:
@@ -208,19 +217,19 @@ def main():
     prompt_entry = {"id": "prompt", "type": "t5",
                     "config": {"t5_model_name": "t5-base", "max_length": MAX_LENGTH}}
     cond["configs"] = [prompt_entry] + [e for e in cond["configs"] if e["id"] != "prompt"]
-    with open(os.path.join(HERE, "model_config.json"), "w") as f:
+    with open(os.path.join(OUT, "model_config.json"), "w") as f:
         json.dump(config, f, indent=2)
         f.write("\n")
     saos = read_safetensors(os.path.join(SAOS_TINY, "model.safetensors"))
-    write_safetensors(os.path.join(HERE, "model.safetensors"), saos, np.float16)
+    write_safetensors(os.path.join(OUT, "model.safetensors"), saos, np.float16)
 
     ref = {}
     for i, prompt in enumerate(REFERENCE_PROMPTS):
         ids, mask = tokenize(prompt)
         ref["prompt%d.input_ids" % i] = ids.astype(np.float64)
         ref["prompt%d.masked_last_hidden_state" % i] = t5_reference(t5, ids, mask)
-    write_safetensors(os.path.join(HERE, "reference.safetensors"), ref, np.float32)
-    with open(os.path.join(HERE, "reference_prompts.json"), "w") as f:
+    write_safetensors(os.path.join(OUT, "reference.safetensors"), ref, np.float32)
+    with open(os.path.join(OUT, "reference_prompts.json"), "w") as f:
         json.dump(REFERENCE_PROMPTS, f, ensure_ascii=False, indent=2)
         f.write("\n")
     return 0
