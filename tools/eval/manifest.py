@@ -84,11 +84,20 @@ def load(path: str, audio_root: str | None = None) -> list[Clip]:
     base = os.path.dirname(os.path.abspath(path))
     clips = []
     for i, row in enumerate(rows):
-        audio = _pick(row, "path")
+        audio = ""
+        for key in ALIASES["path"][:1] + ("clip_path", "audio_file", "wav"):
+            audio = audio or row.get(key, "")
+        # tools/data layout: column "clip" names <manifest dir>/clips/<clip>.wav and "path"
+        # is the file's path inside its source package.
+        if not audio and row.get("clip"):
+            candidate = os.path.join(base, "clips", f"{row['clip']}.wav")
+            if os.path.exists(candidate):
+                audio = candidate
+        audio = audio or _pick(row, "path")
         if not audio:
             raise ValueError(f"{path}: row {i} has no audio path (fields: {sorted(row)})")
         seconds = _pick(row, "seconds", None)
-        clips.append(Clip(id=str(_pick(row, "id", "") or i),
+        clips.append(Clip(id=str(row.get("clip") or _pick(row, "id", "") or i),
                           path=_resolve(str(audio), base, audio_root),
                           caption_en=str(_pick(row, "caption_en")),
                           caption_zh=str(_pick(row, "caption_zh")),

@@ -45,8 +45,9 @@ import manifest as manifest_mod  # noqa: E402
 import metrics  # noqa: E402
 import yamnet  # noqa: E402
 
-DEFAULT_ENGINE_CMD = ("{engine} generate --model {model} --prompt {prompt} --duration {seconds} "
-                      "--seed {seed} --cfg {cfg} --steps {steps} -o {out}")
+# cli/generate_command.cpp: foley generate --model DIR [--t5 DIR] "PROMPT" [options] -o OUT.wav
+DEFAULT_ENGINE_CMD = ("{engine} generate --model {model} {prompt} --duration {seconds} "
+                      "--seed {seed} --cfg {cfg} {steps_opt} --threads 1 -o {out}")
 
 
 def log(msg: str) -> None:
@@ -158,13 +159,14 @@ class EngineGenerator:
     def __call__(self, prompt, seconds, seed, out_path):
         fields = {"engine": shlex.quote(self.engine), "model": shlex.quote(self.model_dir),
                   "prompt": shlex.quote(prompt), "seconds": f"{seconds:g}", "seed": str(seed),
-                  "cfg": f"{self.cfg:g}", "steps": str(self.steps), "out": shlex.quote(out_path)}
+                  "cfg": f"{self.cfg:g}", "steps": str(self.steps), "out": shlex.quote(out_path),
+                  "steps_opt": f"--steps {self.steps}" if self.steps > 0 else ""}
         cmd = self.template.format(**fields)
-        if "{steps}" in self.template and self.steps <= 0:
-            cmd = cmd.replace(f"--steps {self.steps}", "")
+        if os.path.exists(out_path):
+            os.remove(out_path)
         proc = subprocess.run(cmd, shell=True, capture_output=True, text=True, timeout=600)
-        if proc.returncode != 0:
-            raise RuntimeError(f"engine failed ({proc.returncode}): {proc.stderr.strip()[-500:]}")
+        if proc.returncode != 0 or not os.path.exists(out_path):
+            raise RuntimeError(f"engine failed (exit {proc.returncode}): {proc.stderr.strip()[-300:]}")
         return audio_io.read(out_path)
 
 
@@ -198,31 +200,35 @@ class ReferenceGenerator:
         return audio_io.read(out_path)
 
 
-def choose_prompts(records, clips_by_id, per_category, min_categories_warn=20):
-    """Held-out captions grouped by category: up to per_category captions each."""
+def choose_prompts(records, clips_by_id, per_category):
+    """Distinct held-out captions grouped by category: up to per_category each."""
     by_cat = collections.defaultdict(list)
+    seen = set()
     for rec in records:
         if rec.get("category") and rec["id"] in clips_by_id:
             clip = clips_by_id[rec["id"]]
-            if len(by_cat[rec["category"]]) < per_category:
-                by_cat[rec["category"]].append(clip)
+            if clip.caption_en in seen or len(by_cat[rec["category"]]) >= per_category:
+                continue
+            seen.add(clip.caption_en)
+            by_cat[rec["category"]].append(clip)
     return by_cat
 
 
 def stage_generate(net, gen, prompts_by_cat, seconds, out_dir, budget_s, signal_count,
-                   expected_sr, expected_channels, seed0=1000):
+                   expected_sr, expected_channels, seeds=1, seed0=1000):
     t0 = time.time()
     records, embeddings, checks = [], [], []
     jobs = []
-    for cat_name, clips in sorted(prompts_by_cat.items()):
-        for clip in clips:
-            jobs.append((cat_name, "en", clip.caption_en, clip))
-            zh = clip.caption_zh
-            source = "manifest"
-            if not zh:
-                zh = category_map.by_name(cat_name).chinese[0]
-                source = "category keyword"
-            jobs.append((cat_name, "zh", zh, clip, source))
+    for _ in range(seeds):
+        for cat_name, clips in sorted(prompts_by_cat.items()):
+            for clip in clips:
+                jobs.append((cat_name, "en", clip.caption_en, clip))
+                zh = clip.caption_zh
+                source = "manifest"
+                if not zh:
+                    zh = category_map.by_name(cat_name).chinese[0]
+                    source = "category keyword"
+                jobs.append((cat_name, "zh", zh, clip, source))
     os.makedirs(out_dir, exist_ok=True)
     k = 0
 
@@ -415,6 +421,7 @@ def main() -> int:
     ap.add_argument("--ae-clips", type=int, default=60)
     ap.add_argument("--ae-seconds", type=float, default=4.0)
     ap.add_argument("--per-category", type=int, default=4, help="held-out captions per category")
+    ap.add_argument("--seeds", type=int, default=1, help="seeds per caption and language")
     ap.add_argument("--signal-count", type=int, default=200)
     ap.add_argument("--gen-budget-min", type=float, default=12.0)
     ap.add_argument("--skip", default="", help="comma list of stages to skip: ae,gen")
@@ -492,7 +499,7 @@ def main() -> int:
                 f"{len(prompts)} categories")
             recs, gen_emb, checks, wall = stage_generate(
                 net, gen, prompts, args.seconds, args.gen_dir, args.gen_budget_min * 60,
-                args.signal_count, expected_sr=48000, expected_channels=2)
+                args.signal_count, expected_sr=48000, expected_channels=2, seeds=args.seeds)
             good = [r for r in recs if "error" not in r]
             res["gen"] = {
                 "generator": gen.name, "seconds": args.seconds, "wall_s": wall,
