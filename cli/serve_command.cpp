@@ -1,8 +1,10 @@
 // `foley serve`: the HTTP service (server/, docs/server.md).
-#include <pthread.h>
 #include <signal.h>
+#include <unistd.h>
 
+#include <cerrno>
 #include <cstdio>
+#include <stdexcept>
 #include <cstdlib>
 #include <thread>
 
@@ -10,6 +12,16 @@
 #include "foley/server/app.h"
 
 namespace {
+
+// Self-pipe: the handler only writes the signal number (async-signal-safe); a normal thread
+// reads it and shuts down. A handler (not sigwait with a blocked mask) because libraries
+// such as OpenBLAS start threads before main, and those would take the default action.
+int shutdown_pipe[2] = {-1, -1};
+
+void on_shutdown_signal(int signal_number) {
+  unsigned char byte = static_cast<unsigned char>(signal_number);
+  [[maybe_unused]] auto written = write(shutdown_pipe[1], &byte, 1);
+}
 
 int run_serve(const std::vector<std::string>& args) {
   bool help = false;
@@ -19,14 +31,15 @@ int run_serve(const std::vector<std::string>& args) {
     std::printf("%s", foley::server::server_config_help().c_str());
     return 0;
   }
-  // SIGTERM / SIGINT are handled by one thread with sigwait (blocked everywhere else, so no
-  // worker thread is interrupted); a dead client's socket must not kill the process.
-  sigset_t shutdown_signals;
-  sigemptyset(&shutdown_signals);
-  sigaddset(&shutdown_signals, SIGTERM);
-  sigaddset(&shutdown_signals, SIGINT);
-  pthread_sigmask(SIG_BLOCK, &shutdown_signals, nullptr);
+  // A dead client's socket must not kill the process.
   signal(SIGPIPE, SIG_IGN);
+  if (pipe(shutdown_pipe) != 0) throw std::runtime_error("cannot create the shutdown pipe");
+  struct sigaction action {};
+  action.sa_handler = on_shutdown_signal;
+  sigemptyset(&action.sa_mask);
+  action.sa_flags = SA_RESTART;
+  sigaction(SIGTERM, &action, nullptr);
+  sigaction(SIGINT, &action, nullptr);
 
   foley::server::App app(config);
   int port = app.bind();
@@ -41,8 +54,10 @@ int run_serve(const std::vector<std::string>& args) {
   app.load_models_async(/*exit_on_failure=*/true);
 
   std::thread signal_thread([&] {
-    int signal_number = 0;
-    sigwait(&shutdown_signals, &signal_number);
+    unsigned char byte = 0;
+    while (read(shutdown_pipe[0], &byte, 1) < 0 && errno == EINTR) {
+    }
+    int signal_number = byte;
     if (!app.shutting_down()) {
       std::fprintf(stderr,
                    "foley serve: %s received; finishing queued work (up to %d s), then exiting\n",
@@ -53,7 +68,7 @@ int run_serve(const std::vector<std::string>& args) {
   app.listen();
   if (!app.shutting_down()) {
     std::fprintf(stderr, "foley serve: the HTTP server stopped unexpectedly\n");
-    kill(getpid(), SIGTERM);  // wakes the signal thread so it can finish
+    on_shutdown_signal(SIGTERM);  // wakes the signal thread so it can finish
   }
   signal_thread.join();
   std::fprintf(stderr, "foley serve: stopped\n");
