@@ -4,7 +4,10 @@
 // the page can play, download (WAV/FLAC) and share them.
 #include <openssl/rand.h>
 
+#include <algorithm>
 #include <cmath>
+#include <cstdio>
+#include <optional>
 #include <limits>
 #include <nlohmann/json.hpp>
 
@@ -24,7 +27,26 @@ struct StudioGeneration {
   ClipRequest base;
   int n = 1;
   std::string model;
+  std::optional<double> duration;
 };
+
+// api.md: 0.5 <= duration <= the model's maximum, 5 s when omitted. A model shorter than
+// 0.5 s (the tiny test model: 0.19 s) would make every request invalid, so the bounds are
+// clamped to what the model can do.
+double checked_duration(const std::optional<double>& requested, const ModelInfo& info) {
+  const double max = info.max_duration_s;
+  const double min = std::min(0.5, max);
+  if (!requested) return std::min(5.0, max);
+  const double d = *requested;
+  if (!(d >= min && d <= max)) {
+    char message[200];
+    std::snprintf(message, sizeof message,
+                  "args.duration must be between %g and %g seconds for model '%s'", min, max,
+                  info.id.c_str());
+    throw ApiError::validation(message);
+  }
+  return d;
+}
 
 double number_field(const json& args, const char* field) {
   const json& value = args.at(field);
@@ -111,9 +133,7 @@ StudioGeneration parse_request(const json& body) {
     g.n = static_cast<int>(n);
   }
   if (args.contains("duration")) {
-    const double duration = number_field(args, "duration");
-    if (!(duration >= 0.5)) throw ApiError::validation("args.duration must be at least 0.5 seconds");
-    g.base.duration_s = duration;
+    g.duration = number_field(args, "duration");  // range checked against the model below
   }
   if (args.contains("steps")) {
     const int64_t steps = integer_field(args, "steps");
@@ -156,10 +176,12 @@ void install_generate_routes(const std::shared_ptr<Studio>& studio) {
       throw ApiError(503, "QUEUE_FULL", "the model is still loading; try again in a few seconds").with_header("Retry-After", "5");
     }
     const ModelInfo& info = scheduler->model_info();
+    const double duration = checked_duration(g.duration, info);
     std::vector<ClipRequest> requests;
     for (int i = 0; i < g.n; ++i) {
       ClipRequest r = g.base;
       r.seed = wrapping_add(g.base.seed, i);
+      r.duration_s = duration;
       r.sampler = info.default_sampler;
       requests.push_back(r);
     }
@@ -189,7 +211,7 @@ void install_generate_routes(const std::shared_ptr<Studio>& studio) {
                            {"flac_url", "/studio/api/clips/" + id + ".flac"}});
     }
     json effective{{"prompt", g.base.prompt}, {"cfg", g.base.cfg}, {"seed", g.base.seed}, {"n", g.n},
-                   {"duration", g.base.duration_s}};
+                   {"duration", duration}};
     if (!g.base.negative_prompt.empty()) effective["negative_prompt"] = g.base.negative_prompt;
     if (g.base.steps > 0) effective["steps"] = g.base.steps;
     res.set_header("X-Seed", std::to_string(g.base.seed));

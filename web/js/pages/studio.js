@@ -114,7 +114,7 @@ export async function render(main, context) {
   const negative = h('input', { type: 'text', id: 'negative_prompt', name: 'negative_prompt', placeholder: 'e.g. music, speech' });
   negative.value = values.negative_prompt;
   const cfg = slider('cfg', 'CFG (guidance)', values.cfg, { min: 0, max: 10, step: 0.5, hint: 'Higher follows the prompt more closely but distorts more easily.' });
-  const duration = h('input', { type: 'number', id: 'duration', name: 'duration', min: 0.5, step: 0.5, value: values.duration, 'aria-describedby': 'duration-hint' });
+  const duration = h('input', { type: 'number', id: 'duration', name: 'duration', min: 0.1, step: 'any', value: values.duration, 'aria-describedby': 'duration-hint' });
   const durationHint = h('span', { class: 'hint', id: 'duration-hint' }, 'Seconds of audio.');
   const seed = h('input', { type: 'text', inputmode: 'numeric', id: 'seed', name: 'seed', placeholder: 'random', value: values.seed, 'aria-describedby': 'seed-hint' });
   const dice = h('button', { type: 'button', class: 'button secondary icon-button', id: 'seed-dice', 'aria-label': 'Roll a random seed', title: 'Roll a random seed' }, '🎲');
@@ -233,7 +233,7 @@ export async function render(main, context) {
     const max = modelInfo && (modelInfo.max_duration ?? modelInfo.max_duration_s);
     if (max) {
       duration.max = String(max);
-      durationHint.textContent = `Seconds of audio, 0.5 to ${Number(max).toFixed(1)}.`;
+      durationHint.textContent = `Seconds of audio, ${Math.min(0.5, max)} to ${Number(max).toPrecision(3)} for ${modelInfo.id}.`;
       // The default (5 s) may exceed a small model's limit; a value the user typed is left
       // alone so the server's own message explains it.
       if (Number(duration.value) > max && String(duration.value) === String(DEFAULT_FORM.duration)) duration.value = String(max);
