@@ -21,7 +21,7 @@ from typing import List, Optional
 
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 TINY_MODEL = os.path.join(REPO, "tests", "data", "tiny-pipeline")
-KEY_PATTERN = re.compile(r"\bfk_[0-9A-Za-z]+_[0-9A-Za-z_-]+\b")
+KEY_PATTERN = re.compile(r"(?<![A-Za-z0-9_-])fk_[0-9a-f]+_[A-Za-z0-9_-]+")
 
 # The API's default duration is 5 s, and the integration examples use it. The tiny model's
 # training length is far shorter; its DiT (RoPE) and VAE (convolutional) take any length,
@@ -74,7 +74,7 @@ class LiveServer:
             capture_output=True, text=True, timeout=60)
         if result.returncode != 0:
             raise RuntimeError(f"foley keys create failed ({result.returncode}): {result.stderr}{result.stdout}")
-        found = KEY_PATTERN.findall(result.stdout + result.stderr)
+        found = KEY_PATTERN.findall(result.stdout)
         if not found:
             raise RuntimeError(f"no API key in the output of foley keys create: {result.stdout!r}")
         return found[0]
