@@ -4,6 +4,8 @@
 
 #include <string>
 
+#include "ops/parallel.h"
+
 namespace foley::ops {
 
 void gemm(bool transpose_a, bool transpose_b, int64_t m, int64_t n, int64_t k, float alpha,
@@ -49,6 +51,7 @@ void linear(const Tensor& x, const Tensor& weight, const Tensor* bias, Tensor& y
 
 void set_gemm_threads(int threads) {
   if (threads > 0) openblas_set_num_threads(threads);
+  set_worker_threads(threads);
 }
 
 }  // namespace foley::ops
