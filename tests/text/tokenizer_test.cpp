@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
+#include <random>
 
 #include "foley/engine.h"
 #include "io/safetensors.h"
@@ -118,6 +119,42 @@ TEST(Tokenizer, VeryLongPromptIsTruncatedKeepingEos) {
   EXPECT_EQ(t.token_count, 64);
   for (std::size_t i = 0; i < 63; ++i) EXPECT_EQ(t.ids[i], pieces[i]) << i;
   EXPECT_EQ(t.ids[63], 1);
+}
+
+TEST(Tokenizer, HugePromptsGiveTheFullTokenizationsLeadingPieces) {
+  // encode() tokenizes only a prefix of long prompts; it must equal the full result.
+  auto tok = Tokenizer::load(spiece());
+  const std::string captions = testing::read_file(data_dir() / "tiny-pipeline" / "captions.txt");
+  std::mt19937 gen(42);
+  for (int trial = 0; trial < 6; ++trial) {
+    std::string prompt;
+    // Mixed separators, long whitespace runs, CJK runs and rare characters.
+    const char* seps[] = {" ", "  ", "\t", "\n", "   \r\n ", ""};
+    while (prompt.size() < 40000u + 30000u * static_cast<unsigned>(trial)) {
+      const std::size_t at = gen() % captions.size();
+      const std::size_t len = 1 + gen() % 40;
+      std::string piece = captions.substr(at, len);
+      while (!piece.empty() && !is_valid_utf8(piece)) piece.pop_back();
+      prompt += piece;
+      prompt += seps[gen() % 6];
+    }
+    while (!is_valid_utf8(prompt)) prompt.pop_back();
+    if (trial == 5) prompt = std::string(100000, ' ') + prompt;  // leading whitespace flood
+    const auto full = tok->tokenize(prompt);
+    for (int max_length : {1, 2, 64, 512}) {
+      const auto t = tok->encode(prompt, max_length);
+      const std::size_t keep = std::min(full.size(), static_cast<std::size_t>(max_length - 1));
+      ASSERT_EQ(t.truncated, full.size() > keep) << trial << " " << max_length;
+      for (std::size_t i = 0; i < keep; ++i) ASSERT_EQ(t.ids[i], full[i]) << trial << " " << i;
+      ASSERT_EQ(t.ids[keep], 1);
+    }
+  }
+  // Whitespace-free text has no exact cut: it is tokenized whole, still correctly.
+  std::string run;
+  while (run.size() < 20000) run += "雷声在山间回荡玻璃摔碎";
+  const auto full = tok->tokenize(run);
+  const auto t = tok->encode(run, 64);
+  for (std::size_t i = 0; i < 63; ++i) ASSERT_EQ(t.ids[i], full[i]);
 }
 
 TEST(Tokenizer, ExactlyFullPromptIsNotTruncated) {

@@ -86,6 +86,16 @@ Tokenizer::Tokenizer(std::unique_ptr<sentencepiece::SentencePieceProcessor> proc
     : processor_(std::move(processor)), label_(std::move(label)) {
   pad_id_ = special_id(*processor_, processor_->pad_id(), "<pad>", label_);
   eos_id_ = special_id(*processor_, processor_->eos_id(), "</s>", label_);
+  // "▁" (U+2581) marks a word start; a piece with it past its first character would span
+  // a word boundary, and then tokenizing a prefix is no longer exact.
+  static const std::string kWordMark = "\xE2\x96\x81";
+  for (int id = 0; id < processor_->GetPieceSize(); ++id) {
+    const std::string& piece = processor_->IdToPiece(id);
+    if (piece.size() > kWordMark.size() && piece.find(kWordMark, 1) != std::string::npos) {
+      pieces_split_at_whitespace_ = false;
+      break;
+    }
+  }
 }
 
 Tokenizer::~Tokenizer() = default;
@@ -128,12 +138,31 @@ std::vector<int32_t> Tokenizer::tokenize(std::string_view text) const {
   return {ids.begin(), ids.end()};
 }
 
+std::vector<int32_t> Tokenizer::leading_pieces(std::string_view text, std::size_t needed) const {
+  // SentencePiece costs about 1 s per MB, and only the first max_length - 1 pieces matter.
+  // When pieces never span whitespace, the segmentation decomposes at every whitespace, so
+  // tokenizing a prefix that ends just before a whitespace character gives exactly the
+  // full text's leading pieces. The margin keeps the pieces we keep far from the cut.
+  constexpr std::size_t kMargin = 16;
+  if (pieces_split_at_whitespace_) {
+    for (std::size_t window = kPrefixBytes; window < text.size(); window *= 4) {
+      const std::size_t cut = text.find_last_of(" \t\n\r", window);
+      if (cut == std::string_view::npos || cut == 0) continue;
+      std::vector<int32_t> pieces = tokenize(text.substr(0, cut));
+      if (pieces.size() >= needed + kMargin) return pieces;
+    }
+  }
+  return tokenize(text);
+}
+
 TokenizedPrompt Tokenizer::encode(std::string_view text, int max_length) const {
   if (max_length < 1) {
     throw EngineError("tokenizer max_length must be at least 1 (got " +
                       std::to_string(max_length) + ")");
   }
-  std::vector<int32_t> pieces = tokenize(text);
+  if (!is_valid_utf8(text)) throw EngineError("prompt is not valid UTF-8 text");
+  // One more than fits, so a prompt that fills max_length - 1 exactly is not "truncated".
+  std::vector<int32_t> pieces = leading_pieces(text, static_cast<std::size_t>(max_length));
   const auto keep = static_cast<std::size_t>(max_length - 1);  // room for </s>
   TokenizedPrompt out;
   out.truncated = pieces.size() > keep;

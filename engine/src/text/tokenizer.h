@@ -56,11 +56,17 @@ class Tokenizer {
 
  private:
   Tokenizer(std::unique_ptr<sentencepiece::SentencePieceProcessor> processor, std::string label);
+  // At least the first `needed` pieces of text (all of them when it has fewer), without
+  // tokenizing megabytes of a huge prompt when a prefix provably gives the same ones.
+  std::vector<int32_t> leading_pieces(std::string_view text, std::size_t needed) const;
+
+  static constexpr std::size_t kPrefixBytes = 4096;
 
   std::unique_ptr<sentencepiece::SentencePieceProcessor> processor_;
   std::string label_;
   int pad_id_ = 0;
   int eos_id_ = 1;
+  bool pieces_split_at_whitespace_ = true;
 };
 
 // True when `text` is well-formed UTF-8 (no overlong forms, surrogates or code points past
