@@ -31,14 +31,15 @@ struct StudioGeneration {
 };
 
 // api.md: 0.5 <= duration <= the model's maximum, 5 s when omitted. A model shorter than
-// 0.5 s (the tiny test model: 0.19 s) would make every request invalid, so the bounds are
-// clamped to what the model can do.
+// 0.5 s (the tiny test model: 0.19 s) would make every request invalid, so for such a model
+// any positive duration up to its maximum is accepted.
 double checked_duration(const std::optional<double>& requested, const ModelInfo& info) {
   const double max = info.max_duration_s;
-  const double min = std::min(0.5, max);
+  const bool short_model = max < 0.5;  // then any positive duration up to the maximum
+  const double min = short_model ? 0.0 : 0.5;
   if (!requested) return std::min(5.0, max);
   const double d = *requested;
-  if (!(d >= min && d <= max)) {
+  if (!((short_model ? d > 0 : d >= min) && d <= max)) {
     char message[200];
     std::snprintf(message, sizeof message,
                   "args.duration must be between %g and %g seconds for model '%s'", min, max,

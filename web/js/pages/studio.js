@@ -15,6 +15,27 @@ function numberOrNull(text) {
   return Number.isFinite(value) ? value : trimmed; // let the server name a non-number
 }
 
+// Drawn inline: emoji fonts are not on every machine, and nothing loads from elsewhere.
+function diceIcon() {
+  const ns = 'http://www.w3.org/2000/svg';
+  const svg = document.createElementNS(ns, 'svg');
+  svg.setAttribute('viewBox', '0 0 24 24');
+  svg.setAttribute('aria-hidden', 'true');
+  const box = document.createElementNS(ns, 'rect');
+  Object.entries({ x: 3, y: 3, width: 18, height: 18, rx: 4, fill: 'none', stroke: 'currentColor', 'stroke-width': 2 })
+    .forEach(([k, v]) => box.setAttribute(k, v));
+  svg.append(box);
+  for (const [cx, cy] of [[8, 8], [16, 8], [12, 12], [8, 16], [16, 16]]) {
+    const dot = document.createElementNS(ns, 'circle');
+    dot.setAttribute('cx', cx);
+    dot.setAttribute('cy', cy);
+    dot.setAttribute('r', 1.6);
+    dot.setAttribute('fill', 'currentColor');
+    svg.append(dot);
+  }
+  return svg;
+}
+
 function slider(id, label, value, { min, max, step, hint }) {
   const input = h('input', { type: 'range', id, name: id, min, max, step, value, 'aria-describedby': `${id}-hint` });
   const output = h('output', { class: 'range-value', for: id, id: `${id}-value` }, String(value));
@@ -117,7 +138,7 @@ export async function render(main, context) {
   const duration = h('input', { type: 'number', id: 'duration', name: 'duration', min: 0.1, step: 'any', value: values.duration, 'aria-describedby': 'duration-hint' });
   const durationHint = h('span', { class: 'hint', id: 'duration-hint' }, 'Seconds of audio.');
   const seed = h('input', { type: 'text', inputmode: 'numeric', id: 'seed', name: 'seed', placeholder: 'random', value: values.seed, 'aria-describedby': 'seed-hint' });
-  const dice = h('button', { type: 'button', class: 'button secondary icon-button', id: 'seed-dice', 'aria-label': 'Roll a random seed', title: 'Roll a random seed' }, '🎲');
+  const dice = h('button', { type: 'button', class: 'button secondary icon-button', id: 'seed-dice', 'aria-label': 'Roll a random seed', title: 'Roll a random seed' }, diceIcon());
   dice.addEventListener('click', () => { seed.value = String(randomSeed()); seed.removeAttribute('aria-invalid'); });
   const steps = h('input', { type: 'number', id: 'steps', name: 'steps', min: 1, max: 200, placeholder: 'model default', value: values.steps });
   const count = variantCount(Number(values.n) || 1);
@@ -230,10 +251,12 @@ export async function render(main, context) {
   studioApi.models().then((info) => {
     const models = Array.isArray(info) ? info : info.models || info.data || [];
     modelInfo = models[0] || modelInfo;
-    const max = modelInfo && (modelInfo.max_duration ?? modelInfo.max_duration_s);
-    if (max) {
+    const exactMax = modelInfo && (modelInfo.max_duration ?? modelInfo.max_duration_s);
+    if (exactMax) {
+      // Rounded down to milliseconds so the value shown is one the server accepts.
+      const max = Math.floor(exactMax * 1000) / 1000;
       duration.max = String(max);
-      durationHint.textContent = `Seconds of audio, ${Math.min(0.5, max)} to ${Number(max).toPrecision(3)} for ${modelInfo.id}.`;
+      durationHint.textContent = max < 0.5 ? `Seconds of audio, up to ${max} for ${modelInfo.id}.` : `Seconds of audio, 0.5 to ${max} for ${modelInfo.id}.`;
       // The default (5 s) may exceed a small model's limit; a value the user typed is left
       // alone so the server's own message explains it.
       if (Number(duration.value) > max && String(duration.value) === String(DEFAULT_FORM.duration)) duration.value = String(max);
