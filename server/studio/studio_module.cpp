@@ -16,39 +16,6 @@ Studio::Studio(server::App& app_ref)
       sessions(app_ref.database()),
       plaza(app_ref.database(), fs::path(app_ref.config().data_dir) / "plaza") {}
 
-std::string cookie_value(const httplib::Request& req, const std::string& name) {
-  const std::size_t count = req.get_header_value_count("Cookie");
-  for (std::size_t i = 0; i < count; ++i) {
-    const std::string header = req.get_header_value("Cookie", i);
-    std::size_t pos = 0;
-    while (pos < header.size()) {
-      std::size_t end = header.find(';', pos);
-      if (end == std::string::npos) end = header.size();
-      std::string part = header.substr(pos, end - pos);
-      pos = end + 1;
-      const auto first = part.find_first_not_of(' ');
-      if (first == std::string::npos) continue;
-      part = part.substr(first);
-      const auto eq = part.find('=');
-      if (eq != std::string::npos && part.compare(0, eq, name) == 0 && eq == name.size()) {
-        return part.substr(eq + 1);
-      }
-    }
-  }
-  return {};
-}
-
-std::string session_cookie(const std::string& token, int64_t max_age_seconds) {
-  // HttpOnly: page scripts (and injected ones) never see it. SameSite=Lax: not sent on
-  // cross-site POSTs, yet a link into the studio from elsewhere arrives signed in.
-  return std::string(kSessionCookie) + "=" + token + "; Path=/; HttpOnly; SameSite=Lax; Max-Age=" +
-         std::to_string(max_age_seconds);
-}
-
-std::string csrf_cookie(const std::string& token) {
-  return std::string(kCsrfCookie) + "=" + token + "; Path=/; HttpOnly; SameSite=Strict";
-}
-
 std::optional<Session> Studio::session(const httplib::Request& req) {
   const std::string token = cookie_value(req, kSessionCookie);
   if (token.empty()) return std::nullopt;
