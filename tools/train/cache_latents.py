@@ -1,0 +1,91 @@
+#!/usr/bin/env python3
+"""Stage 2: encode the clips once with the trained (then frozen) VAE encoder.
+
+Each clip is cut to at most --max-frames latent frames (2048 samples each) and zero-padded
+to a whole frame; the posterior mean and std are stored so that the DiT trains on samples of
+the posterior. Also stores the latent of digital silence (the DiT's padding) and the global
+latent std (the pretransform "scale" of model_config.json).
+Usage: cache_latents.py --cache data-cache --out checkpoints [--max-frames 64] [--max-clips N]
+"""
+import argparse
+import os
+import random
+import time
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+import common
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--cache", required=True)
+    ap.add_argument("--out", required=True)
+    ap.add_argument("--max-frames", type=int, default=64)
+    ap.add_argument("--max-clips", type=int, default=0, help="0: all; else a category-balanced subset")
+    ap.add_argument("--split", default="train")
+    args = ap.parse_args()
+    common.set_threads()
+    model = common.build_foley_model(common.model_config())
+    ae = model.pretransform.model
+    ae.load_state_dict(torch.load(os.path.join(args.out, "autoencoder.pt"))["autoencoder"])
+    ae.eval()
+    rows = common.read_manifest(args.cache, args.split)
+    if args.max_clips and len(rows) > args.max_clips:
+        # Round-robin over categories so that rare categories are all kept.
+        rng = random.Random(0)
+        by_cat = {}
+        for r in rows:
+            by_cat.setdefault(r["category"], []).append(r)
+        for v in by_cat.values():
+            rng.shuffle(v)
+        picked = []
+        while len(picked) < args.max_clips:
+            for v in by_cat.values():
+                if v and len(picked) < args.max_clips:
+                    picked.append(v.pop())
+        rows = picked
+    ratio = common.DOWNSAMPLING
+    # Batch clips of similar length together to waste little on padding.
+    items = []
+    for r in rows:
+        audio = common.load_clip(args.cache, r["clip"])[:, : args.max_frames * ratio]
+        items.append((r, audio))
+    items.sort(key=lambda it: it[1].shape[1])
+    out = {}
+    start = time.time()
+    done = 0
+    with torch.no_grad():
+        silence = ae.encoder(torch.zeros(1, 2, 8 * ratio))
+        silence_mean = silence[:, : common.LATENT_DIM, 4].clone()  # an interior frame
+        i = 0
+        while i < len(items):
+            frames = -(-items[i][1].shape[1] // ratio)
+            batch = [it for it in items[i:i + 16] if -(-it[1].shape[1] // ratio) == frames] or [items[i]]
+            x = torch.zeros(len(batch), 2, frames * ratio)
+            for j, (_, audio) in enumerate(batch):
+                x[j, :, : audio.shape[1]] = torch.from_numpy(audio.astype(np.float32) / 32768.0)
+            pre = ae.encoder(x)
+            mean, scale = pre.chunk(2, dim=1)
+            std = F.softplus(scale) + 1e-4
+            for j, (r, audio) in enumerate(batch):
+                out[r["clip"]] = {"mean": mean[j].half(), "std": std[j].half(),
+                                  "seconds": min(float(r["seconds"]), frames * ratio / common.SAMPLE_RATE),
+                                  "caption_en": r["caption_en"], "caption_zh": r["caption_zh"],
+                                  "category": r["category"]}
+            i += len(batch)
+            done += len(batch)
+            if done % 200 < len(batch):
+                print(f"encoded {done}/{len(items)} ({time.time() - start:.0f}s)", flush=True)
+    all_means = torch.cat([v["mean"].float() for v in out.values()], dim=1)
+    latent_std = float(all_means.std())
+    path = os.path.join(args.out, f"latents_{args.split}.pt")
+    common.save_checkpoint(path, {"clips": out, "silence": silence_mean[0].half(), "latent_std": latent_std,
+                                  "max_frames": args.max_frames})
+    print(f"saved {path}: {len(out)} clips, latent std {latent_std:.3f}, {time.time() - start:.0f}s", flush=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,117 @@
+"""Shared pieces of the foley-mini training scripts: the model sizes, the dataset loader and
+the bridge to the reference implementation (tools/reference/foley_reference), whose
+state_dict keys are the official ones, so what we save loads in the C++ engine unchanged."""
+import csv
+import json
+import os
+import sys
+import wave
+
+import numpy as np
+import torch
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.dirname(os.path.dirname(HERE))
+sys.path.insert(0, os.path.join(REPO, "tools", "reference"))
+sys.path.insert(0, os.path.join(REPO, "tools", "data"))
+
+from foley_reference import T5Encoder, build_model  # noqa: E402
+
+SAMPLE_RATE = 48000
+DOWNSAMPLING = 2048          # product of the Oobleck strides
+LATENT_DIM = 32
+SAMPLE_SIZE = 128 * DOWNSAMPLING  # 262144 samples = 5.46 s = 128 latent frames
+MAX_PROMPT_TOKENS = 64
+
+AE_CONFIG = {"channels": 16, "c_mults": [1, 2, 4, 8], "strides": [4, 4, 8, 16]}
+DIT_CONFIG = {"embed_dim": 192, "depth": 4, "num_heads": 4}
+T5_CONFIG = {  # Hugging Face T5 encoder config (t5-base structure, small sizes)
+    "architectures": ["T5EncoderModel"], "model_type": "t5", "d_model": 128, "d_kv": 32, "d_ff": 512,
+    "num_heads": 4, "num_layers": 3, "feed_forward_proj": "relu", "relative_attention_num_buckets": 32,
+    "relative_attention_max_distance": 128, "layer_norm_epsilon": 1e-6, "dropout_rate": 0.0,
+    "is_encoder_decoder": True, "pad_token_id": 0, "eos_token_id": 1, "vocab_size": 2048,
+}
+
+
+def model_config(latent_scale: float = 1.0) -> dict:
+    """model_config.json in the official stable-audio-tools schema."""
+    cond_dim = T5_CONFIG["d_model"]  # equal widths: the T5 conditioner's proj_out is Identity, as in SAOS
+    encoder = {"in_channels": 2, "latent_dim": 2 * LATENT_DIM, "use_snake": True, **AE_CONFIG}
+    decoder = {"out_channels": 2, "latent_dim": LATENT_DIM, "use_snake": True, "final_tanh": False, **AE_CONFIG}
+    return {
+        "model_type": "diffusion_cond",
+        "sample_size": SAMPLE_SIZE,
+        "sample_rate": SAMPLE_RATE,
+        "audio_channels": 2,
+        "model": {
+            "pretransform": {
+                "type": "autoencoder",
+                "scale": latent_scale,
+                "config": {
+                    "encoder": {"type": "oobleck", "config": encoder},
+                    "decoder": {"type": "oobleck", "config": decoder},
+                    "bottleneck": {"type": "vae"},
+                    "latent_dim": LATENT_DIM,
+                    "downsampling_ratio": DOWNSAMPLING,
+                    "io_channels": 2,
+                },
+            },
+            "conditioning": {
+                "configs": [
+                    {"id": "prompt", "type": "t5", "config": {"t5_model_name": "t5-base", "max_length": MAX_PROMPT_TOKENS}},
+                    {"id": "seconds_total", "type": "number", "config": {"min_val": 0, "max_val": 256}},
+                ],
+                "cond_dim": cond_dim,
+            },
+            "diffusion": {
+                "cross_attention_cond_ids": ["prompt", "seconds_total"],
+                "global_cond_ids": ["seconds_total"],
+                "diffusion_objective": "rf_denoiser",
+                "type": "dit",
+                "config": {"io_channels": LATENT_DIM, "cond_token_dim": cond_dim, "global_cond_dim": cond_dim,
+                           "transformer_type": "continuous_transformer", "attn_kwargs": {"qk_norm": "ln"},
+                           **DIT_CONFIG},
+            },
+            "io_channels": LATENT_DIM,
+        },
+    }
+
+
+def build_foley_model(config: dict):
+    """The reference model for our config. Our T5 is not t5-base (the name only keeps the
+    official schema); its width equals cond_dim, so the prompt conditioner has no proj_out,
+    exactly as the engine reads it (and as SAOS, where 768 == 768)."""
+    prompt_cfg = next(c for c in config["model"]["conditioning"]["configs"] if c["id"] == "prompt")["config"]
+    patched = json.loads(json.dumps(config))
+    for c in patched["model"]["conditioning"]["configs"]:
+        if c["id"] == "prompt":
+            c["config"] = dict(prompt_cfg, t5_dim=config["model"]["conditioning"]["cond_dim"])
+    model = build_model(patched)
+    model.config = config
+    return model
+
+
+def new_t5():
+    return T5Encoder.from_config(dict(T5_CONFIG))
+
+
+def set_threads():
+    torch.set_num_threads(int(os.environ.get("FOLEY_THREADS", "2")))
+
+
+def read_manifest(cache: str, split: str = None):
+    with open(os.path.join(cache, "manifest.tsv"), encoding="utf-8") as f:
+        rows = list(csv.DictReader(f, delimiter="\t", quoting=csv.QUOTE_NONE))
+    return [r for r in rows if split is None or r["split"] == split]
+
+
+def load_clip(cache: str, clip: str) -> np.ndarray:
+    """int16 [2, frames] at 48 kHz."""
+    with wave.open(os.path.join(cache, "clips", clip + ".wav")) as w:
+        data = np.frombuffer(w.readframes(w.getnframes()), dtype="<i2")
+    return data.reshape(-1, 2).T.copy()
+
+
+def save_checkpoint(path: str, state: dict):
+    torch.save(state, path + ".tmp")
+    os.replace(path + ".tmp", path)

@@ -1,0 +1,158 @@
+#!/usr/bin/env python3
+"""Stage 3: train the T5 text encoder (from scratch) together with the DiT on cached latents.
+
+Rectified flow as SAOS: x_t = (1 - t) x0 + t eps, target v = eps - x0, t logit-normal.
+Conditioning exactly as the engine computes it: T5 hidden states with padded positions
+zeroed, seconds_total through the number conditioner, cross-attention on [prompt; seconds],
+global token = seconds. Captions: English or Chinese at random, sometimes only the category
+name; 10 % of contexts are dropped to zeros for classifier-free guidance. Windows of 32, 64
+or 128 latent frames; a clip shorter than its window is followed by the latent of silence
+and seconds_total says where the sound ends. Keeps an EMA copy, which is what gets exported.
+Usage: train_dit.py --out checkpoints [--minutes 35]
+"""
+import argparse
+import copy
+import os
+import random
+import time
+
+import sentencepiece as spm
+import torch
+import torch.nn.functional as F
+
+import common
+from vocabulary import CATEGORY_NAMES
+
+WINDOWS = ((32, 0.4), (64, 0.45), (128, 0.15))
+
+
+class Batcher:
+    def __init__(self, latents, tokenizer, seed):
+        self.clips = list(latents["clips"].values())
+        self.scale = latents["latent_std"]
+        self.silence = latents["silence"].float() / self.scale
+        self.sp = tokenizer
+        self.rng = random.Random(seed)
+        self.token_cache = {}
+
+    def tokens(self, text):
+        if text not in self.token_cache:
+            ids = self.sp.encode(text)[: common.MAX_PROMPT_TOKENS - 1] + [1]  # </s>
+            self.token_cache[text] = ids
+        return self.token_cache[text]
+
+    def caption(self, clip):
+        r = self.rng.random()
+        if r < 0.1:
+            en, zh = CATEGORY_NAMES.get(clip["category"], ("sound effect", "音效"))
+            return en if self.rng.random() < 0.5 else zh
+        return clip["caption_en"] if r < 0.55 else clip["caption_zh"]
+
+    def batch(self, size):
+        frames = self.rng.choices([w for w, _ in WINDOWS], weights=[p for _, p in WINDOWS])[0]
+        x0 = self.silence[None, :, None].repeat(size, 1, frames)
+        seconds, ids = [], torch.zeros(size, common.MAX_PROMPT_TOKENS, dtype=torch.long)
+        mask = torch.zeros(size, common.MAX_PROMPT_TOKENS, dtype=torch.long)
+        for i in range(size):
+            clip = self.clips[self.rng.randrange(len(self.clips))]
+            mean, std = clip["mean"].float(), clip["std"].float()
+            length = mean.shape[1]
+            start = self.rng.randrange(length - frames + 1) if length > frames else 0
+            z = mean[:, start:start + frames] + std[:, start:start + frames] * torch.randn(mean.shape[0], min(frames, length))
+            x0[i, :, : z.shape[1]] = z / self.scale
+            real = clip["seconds"] - start * common.DOWNSAMPLING / common.SAMPLE_RATE
+            seconds.append(min(real, frames * common.DOWNSAMPLING / common.SAMPLE_RATE))
+            toks = self.tokens(self.caption(clip))
+            ids[i, : len(toks)] = torch.tensor(toks)
+            mask[i, : len(toks)] = 1
+        return x0, seconds, ids, mask
+
+
+def conditioning(model, t5, ids, mask, seconds):
+    hidden = t5(ids, mask)
+    hidden = hidden * mask[..., None].to(hidden.dtype)
+    secs = model.conditioner.conditioners["seconds_total"](seconds)
+    return model.get_conditioning_inputs({"prompt": (hidden, mask.bool()), "seconds_total": secs})
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--out", required=True)
+    ap.add_argument("--minutes", type=float, default=35)
+    ap.add_argument("--steps", type=int, default=1000000)
+    ap.add_argument("--batch", type=int, default=12)
+    ap.add_argument("--lr", type=float, default=5e-4)
+    ap.add_argument("--ema", type=float, default=0.998)
+    ap.add_argument("--cfg-dropout", type=float, default=0.1)
+    args = ap.parse_args()
+    common.set_threads()
+    torch.manual_seed(0)
+    latents = torch.load(os.path.join(args.out, "latents_train.pt"))
+    config = common.model_config(latent_scale=latents["latent_std"])
+    model = common.build_foley_model(config)
+    t5 = common.new_t5()
+    for m in t5.modules():  # T5-style small init keeps the from-scratch encoder stable
+        if isinstance(m, torch.nn.Linear):
+            torch.nn.init.normal_(m.weight, std=m.in_features ** -0.5)
+    torch.nn.init.normal_(t5.shared.weight, std=1.0)
+    trainable = torch.nn.ModuleDict({"dit": model.model, "conditioner": model.conditioner, "t5": t5})
+    ema = copy.deepcopy(trainable).eval()
+    opt = torch.optim.AdamW(trainable.parameters(), lr=args.lr, weight_decay=0.01, betas=(0.9, 0.99))
+    ckpt_path = os.path.join(args.out, "dit.pt")
+    step, log = 0, []
+    if os.path.exists(ckpt_path):
+        state = torch.load(ckpt_path)
+        trainable.load_state_dict(state["trainable"])
+        ema.load_state_dict(state["ema"])
+        opt.load_state_dict(state["optimizer"])
+        step, log = state["step"], state.get("log", [])
+        print(f"resumed at step {step}", flush=True)
+    n_params = sum(p.numel() for p in trainable.parameters())
+    print(f"DiT+conditioner+T5 parameters: {n_params / 1e6:.2f}M, latent std {latents['latent_std']:.3f}", flush=True)
+    sp = spm.SentencePieceProcessor(model_file=os.path.join(args.out, "spiece.model"))
+    batcher = Batcher(latents, sp, seed=step)
+    trainable.train()
+    start = time.time()
+    last_save = start
+    running = []
+
+    def save():
+        common.save_checkpoint(ckpt_path, {"trainable": trainable.state_dict(), "ema": ema.state_dict(),
+                                           "optimizer": opt.state_dict(), "step": step, "log": log,
+                                           "latent_std": latents["latent_std"]})
+
+    while step < args.steps and (time.time() - start) < args.minutes * 60:
+        x0, seconds, ids, mask = batcher.batch(args.batch)
+        cond = conditioning(model, t5, ids, mask, seconds)
+        t = torch.sigmoid(torch.randn(x0.shape[0]))
+        noise = torch.randn_like(x0)
+        x_t = (1 - t[:, None, None]) * x0 + t[:, None, None] * noise
+        v = model.dit(x_t, t, cross_attn_cond=cond["cross_attn_cond"], global_cond=cond["global_cond"],
+                      cfg_dropout_prob=args.cfg_dropout)
+        loss = F.mse_loss(v, noise - x0)
+        for g in opt.param_groups:
+            g["lr"] = args.lr * min(1.0, (step + 1) / 100)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(trainable.parameters(), 1.0)
+        opt.step()
+        step += 1
+        decay = min(args.ema, (1 + step) / (10 + step))
+        with torch.no_grad():
+            for pe, p in zip(ema.parameters(), trainable.parameters()):
+                pe.mul_(decay).add_(p.detach(), alpha=1 - decay)
+        running.append(loss.item())
+        if step % 25 == 0:
+            avg = sum(running) / len(running)
+            running = []
+            log.append({"step": step, "loss": avg, "elapsed_s": time.time() - start})
+            print(f"step {step} loss {avg:.4f} ({time.time() - start:.0f}s)", flush=True)
+        if time.time() - last_save > 300:
+            save()
+            last_save = time.time()
+    save()
+    print(f"saved {ckpt_path} at step {step}", flush=True)
+
+
+if __name__ == "__main__":
+    main()
