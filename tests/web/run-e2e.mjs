@@ -76,6 +76,7 @@ const results = [];
 async function shot(name, target = page) {
   // Let the transient status line fade so it does not cover the page in the picture.
   await target.waitForFunction(() => !document.querySelector('.toast.visible'), null, { timeout: 6000 }).catch(() => {});
+  await target.waitForTimeout(300); // the fade-out transition
   await target.screenshot({ path: path.join(options.screenshots, `${name}.png`), fullPage: true });
 }
 
@@ -327,6 +328,9 @@ async function main() {
     assert.equal(popular.items[0].id, shared.first.id, 'the played clip leads "most played"');
     await openPage('#/plaza?sort=popular&page=1');
     assert.equal(await page.getAttribute('[data-testid="plaza-item"] >> nth=0', 'data-id'), shared.first.id);
+    // Every visible card draws its previews without being played.
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid="plaza-item"] canvas[data-drawn="true"]').length === 8);
+    await shot('plaza-most-played');
     assert.equal(await page.getAttribute('button[data-sort="popular"]', 'aria-pressed'), 'true');
     const bad = await fetch(`${server.url}/studio/api/plaza?sort=oldest`);
     assert.equal(bad.status, 400);

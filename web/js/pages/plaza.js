@@ -28,15 +28,17 @@ function plazaCard(item, context, reload) {
   const { waveform, spectrogramCanvas, element: viz } = vizCanvases(`“${item.prompt}”`);
   const plays = h('span', { class: 'plays' }, `${item.plays} play${item.plays === 1 ? '' : 's'}`);
   let counted = false;
-  let loaded = false;
   const playButton = h('button', { type: 'button', class: 'button primary small play-button' }, '▶ Play');
 
-  async function ensureLoaded() {
-    if (loaded) return;
-    loaded = true;
-    playButton.disabled = true;
-    await loadAndDraw(item.audio_url, { waveform, spectrogramCanvas, audio });
-    playButton.disabled = false;
+  let loading = null;
+  function ensureLoaded() {
+    if (!loading) {
+      loading = loadAndDraw(item.audio_url, { waveform, spectrogramCanvas, audio }).catch((error) => {
+        loading = null;
+        throw error;
+      });
+    }
+    return loading;
   }
 
   audio.addEventListener('play', () => {
@@ -75,7 +77,7 @@ function plazaCard(item, context, reload) {
     actions.push(h('span', { class: 'spacer' }), remove);
   }
 
-  return h('article', { class: 'card plaza-card', 'data-testid': 'plaza-item', 'data-id': item.id },
+  const card = h('article', { class: 'card plaza-card', 'data-testid': 'plaza-item', 'data-id': item.id },
     h('p', { class: 'prompt' }, item.prompt),
     h('div', { class: 'meta' },
       h('span', {}, `by ${item.owner}`),
@@ -84,13 +86,24 @@ function plazaCard(item, context, reload) {
     h('div', { class: 'meta' },
       h('span', { class: 'seed-chip' }, `seed ${item.seed}`),
       h('span', {}, `cfg ${item.cfg}`),
-      h('span', {}, `${Number(item.duration).toFixed(1)} s`),
+      h('span', {}, `${Number(item.duration).toFixed(2)} s`),
       item.steps ? h('span', {}, `${item.steps} steps`) : null,
       item.negative_prompt ? h('span', {}, `not: ${item.negative_prompt}`) : null),
     viz,
     audio,
     h('div', { class: 'row' }, actions),
   );
+  // Waveform and spectrogram previews load as cards scroll into view, not all at once.
+  if ('IntersectionObserver' in window) {
+    const observer = new IntersectionObserver((entries) => {
+      if (entries.some((entry) => entry.isIntersecting)) {
+        observer.disconnect();
+        ensureLoaded().catch(() => { /* shown again on Play, with its error */ });
+      }
+    }, { rootMargin: '200px' });
+    observer.observe(card);
+  }
+  return card;
 }
 
 export async function render(main, context) {

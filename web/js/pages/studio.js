@@ -96,7 +96,7 @@ function renderVariant(clip, index, context, args) {
     h('div', { class: 'variant-head' },
       h('h3', {}, `Variant ${index + 1}`),
       h('span', { class: 'seed-chip', title: 'Seed: reproduce this variant alone with this seed and 1 variant' }, `seed ${clip.seed}`),
-      h('span', { class: 'muted small' }, `${Number(args.duration ?? clip.duration).toFixed(1)} s · cfg ${args.cfg}`),
+      h('span', { class: 'muted small' }, `${Number(clip.duration ?? args.duration).toFixed(2)} s · cfg ${args.cfg}`),
     ),
     audio,
     viz,
