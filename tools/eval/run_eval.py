@@ -116,6 +116,17 @@ def load_reference_model(model_dir):
     return model.eval()
 
 
+def load_training_autoencoder(ckpt_path):
+    """An in-progress VAE checkpoint of tools/train/train_autoencoder.py ({"autoencoder":
+    state_dict, "step": n}) inside the foley-mini config, for early autoencoder numbers."""
+    sys.path.insert(0, os.path.join(ROOT, "tools/train"))
+    import common
+    model = common.build_foley_model(common.model_config())
+    state = torch.load(ckpt_path, map_location="cpu")
+    model.pretransform.model.load_state_dict(state["autoencoder"])
+    return model.eval(), state.get("step")
+
+
 @torch.no_grad()
 def stage_autoencoder(net, model, clips, max_clips, max_seconds):
     sr = model.sample_rate
@@ -420,6 +431,8 @@ def main() -> int:
     ap.add_argument("--audio-root", help="base directory for relative audio paths")
     ap.add_argument("--model", help="model directory (SAOS layout: model_config.json, "
                     "model.safetensors, t5/)")
+    ap.add_argument("--ae-checkpoint", help="evaluate only the autoencoder of a tools/train "
+                    "checkpoint (autoencoder.pt) instead of an exported model")
     ap.add_argument("--engine", help="foley CLI binary (default: PyTorch reference generation)")
     ap.add_argument("--engine-cmd", default=DEFAULT_ENGINE_CMD)
     ap.add_argument("--cfg", type=float, default=4.5)
@@ -483,7 +496,12 @@ def main() -> int:
     log(f"real adherence: {res['real_adherence'] and res['real_adherence']['overall']}")
 
     model = None
-    if args.model:
+    if args.ae_checkpoint:
+        model, step = load_training_autoencoder(args.ae_checkpoint)
+        notes.append(f"autoencoder from training checkpoint {os.path.relpath(args.ae_checkpoint, ROOT)} "
+                     f"(step {step}), not an exported model")
+        skip.add("gen")
+    elif args.model:
         try:
             model = load_reference_model(args.model)
         except Exception as e:  # report, continue with what we can do
@@ -501,7 +519,7 @@ def main() -> int:
                          "disagreements": [f"{a['orig_top1']} → {a['recon_top1']}"
                                            for a in ae if not a["yamnet_agree"]],
                          "clips": ae}
-    elif not args.model:
+    elif model is None:
         notes.append("autoencoder metrics not run: no --model given")
 
     if args.model and "gen" not in skip and ok:
@@ -540,7 +558,8 @@ def main() -> int:
         else:
             res["gen_missing"] = "no engine binary and the reference could not load the model"
     elif not args.model:
-        res["gen_missing"] = "no model given (--model); models/foley-mini not committed yet"
+        res["gen_missing"] = ("autoencoder checkpoint only" if args.ae_checkpoint else
+                              "no model given (--model); models/foley-mini not committed yet")
 
     res["real_records"] = records
     os.makedirs(args.out, exist_ok=True)
