@@ -26,7 +26,7 @@ void mlp2(const float* x, int64_t rows, const Tensor& w0, const Tensor* b0, cons
 
 }  // namespace
 
-DiffusionTransformer::DiffusionTransformer(const DitConfig& config, const WeightReader& weights)
+DiffusionTransformer::DiffusionTransformer(const DitConfig& config, const WeightReader& weights, bool bf16)
     : config_(config) {
   const int64_t E = config.embed_dim, io = config.io_channels;
   head_dim_ = config.head_dim();
@@ -75,13 +75,13 @@ DiffusionTransformer::DiffusionTransformer(const DitConfig& config, const Weight
     Block blk;
     blk.pre_norm_gamma = b.get("pre_norm.gamma", {E});
     blk.pre_norm_beta = optional_or_zeros(b, "pre_norm.beta", E);
-    blk.qkv_weight = b.get("self_attn.to_qkv.weight", {3 * E, E});
-    blk.self_out_weight = b.get("self_attn.to_out.weight", {E, E});
+    blk.qkv_weight = ops::LinearWeight(b.get("self_attn.to_qkv.weight", {3 * E, E}), bf16);
+    blk.self_out_weight = ops::LinearWeight(b.get("self_attn.to_out.weight", {E, E}), bf16);
     blk.cross_norm_gamma = b.get("cross_attend_norm.gamma", {E});
     blk.cross_norm_beta = optional_or_zeros(b, "cross_attend_norm.beta", E);
-    blk.cross_q_weight = b.get("cross_attn.to_q.weight", {E, E});
-    blk.cross_kv_weight = b.get("cross_attn.to_kv.weight", {2 * E, E});
-    blk.cross_out_weight = b.get("cross_attn.to_out.weight", {E, E});
+    blk.cross_q_weight = ops::LinearWeight(b.get("cross_attn.to_q.weight", {E, E}), bf16);
+    blk.cross_kv_weight = ops::LinearWeight(b.get("cross_attn.to_kv.weight", {2 * E, E}), bf16);
+    blk.cross_out_weight = ops::LinearWeight(b.get("cross_attn.to_out.weight", {E, E}), bf16);
     if (config.qk_layer_norm) {
       blk.self_q_norm_w = b.get("self_attn.q_norm.weight", {D});
       blk.self_q_norm_b = b.get("self_attn.q_norm.bias", {D});
@@ -102,9 +102,9 @@ DiffusionTransformer::DiffusionTransformer(const DitConfig& config, const Weight
     const int64_t inner = ff_in[0] / 2;
     if (i == 0) ff_inner_ = static_cast<int>(inner);
     if (inner != ff_inner_) throw EngineError(weights.file_path() + ": feed-forward widths differ between layers");
-    blk.ff_in_weight = b.get("ff.ff.0.proj.weight", {2 * inner, E});
+    blk.ff_in_weight = ops::LinearWeight(b.get("ff.ff.0.proj.weight", {2 * inner, E}), bf16);
     blk.ff_in_bias = b.get("ff.ff.0.proj.bias", {2 * inner});
-    blk.ff_out_weight = b.get("ff.ff.2.weight", {E, inner});
+    blk.ff_out_weight = ops::LinearWeight(b.get("ff.ff.2.weight", {E, inner}), bf16);
     blk.ff_out_bias = b.get("ff.ff.2.bias", {E});
     blocks_.push_back(std::move(blk));
   }
@@ -149,29 +149,29 @@ void DiffusionTransformer::run_block(const Block& blk, int batch, int tokens, in
 
   // Self-attention.
   ops::layer_norm(hidden_.data(), rows, E, blk.pre_norm_gamma.data(), blk.pre_norm_beta.data(), 1e-5f, normed_.data());
-  ops::linear(normed_.data(), rows, E, blk.qkv_weight.data(), 3 * E, nullptr, qkv_.data());
+  blk.qkv_weight.apply(normed_.data(), rows, qkv_.data());
   attention(qkv_.data(), 3 * E, qkv_.data() + E, 3 * E, qkv_.data() + 2 * E, 3 * E, batch, tokens, tokens,
             qkln ? &blk.self_q_norm_w : nullptr, qkln ? &blk.self_q_norm_b : nullptr,
             qkln ? &blk.self_k_norm_w : nullptr, qkln ? &blk.self_k_norm_b : nullptr, true, attn_.data());
-  ops::linear(attn_.data(), rows, E, blk.self_out_weight.data(), E, nullptr, branch_.data());
+  blk.self_out_weight.apply(attn_.data(), rows, branch_.data());
   record(trace ? trace->block0_self_attn_out : branch_);
   for (int64_t i = 0; i < rows * E; ++i) hidden_[i] += branch_[i];
 
   // Cross-attention on the (projected) context.
   ops::layer_norm(hidden_.data(), rows, E, blk.cross_norm_gamma.data(), blk.cross_norm_beta.data(), 1e-5f, normed_.data());
-  ops::linear(normed_.data(), rows, E, blk.cross_q_weight.data(), E, nullptr, q_.data());
-  ops::linear(ctx_.data(), ctx_rows, E, blk.cross_kv_weight.data(), 2 * E, nullptr, kv_.data());
+  blk.cross_q_weight.apply(normed_.data(), rows, q_.data());
+  blk.cross_kv_weight.apply(ctx_.data(), ctx_rows, kv_.data());
   attention(q_.data(), E, kv_.data(), 2 * E, kv_.data() + E, 2 * E, batch, tokens, context_tokens,
             qkln ? &blk.cross_q_norm_w : nullptr, qkln ? &blk.cross_q_norm_b : nullptr,
             qkln ? &blk.cross_k_norm_w : nullptr, qkln ? &blk.cross_k_norm_b : nullptr, false, attn_.data());
-  ops::linear(attn_.data(), rows, E, blk.cross_out_weight.data(), E, nullptr, branch_.data());
+  blk.cross_out_weight.apply(attn_.data(), rows, branch_.data());
   record(trace ? trace->block0_cross_attn_out : branch_);
   for (int64_t i = 0; i < rows * E; ++i) hidden_[i] += branch_[i];
 
   // SwiGLU feed-forward: value · SiLU(gate), value first.
   const int64_t I = ff_inner_;
   ops::layer_norm(hidden_.data(), rows, E, blk.ff_norm_gamma.data(), blk.ff_norm_beta.data(), 1e-5f, normed_.data());
-  ops::linear(normed_.data(), rows, E, blk.ff_in_weight.data(), 2 * I, blk.ff_in_bias.data(), ff_.data());
+  blk.ff_in_weight.apply(normed_.data(), rows, ff_.data(), blk.ff_in_bias.data());
   for (int64_t r = 0; r < rows; ++r) {
     const float* u = ff_.data() + r * 2 * I;
     float* a = ff_act_.data() + r * I;
@@ -180,7 +180,7 @@ void DiffusionTransformer::run_block(const Block& blk, int batch, int tokens, in
       a[i] = u[i] * (g / (1.0f + std::exp(-g)));
     }
   }
-  ops::linear(ff_act_.data(), rows, I, blk.ff_out_weight.data(), E, blk.ff_out_bias.data(), branch_.data());
+  blk.ff_out_weight.apply(ff_act_.data(), rows, branch_.data(), blk.ff_out_bias.data());
   record(trace ? trace->block0_ff_out : branch_);
   for (int64_t i = 0; i < rows * E; ++i) hidden_[i] += branch_[i];
 }

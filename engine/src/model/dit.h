@@ -14,6 +14,7 @@
 #include "core/tensor.h"
 #include "model/model_config.h"
 #include "model/weights.h"
+#include "ops/linear_weight.h"
 #include "ops/nn.h"
 
 namespace foley {
@@ -35,7 +36,8 @@ struct DitTrace {
 
 class DiffusionTransformer {
  public:
-  DiffusionTransformer(const DitConfig& config, const WeightReader& weights);
+  // bf16: run the blocks' large linears in BF16 when the CPU supports it (not for parity).
+  DiffusionTransformer(const DitConfig& config, const WeightReader& weights, bool bf16 = false);
 
   // v[B, io, T] = model(x[B, io, T], t[B], context[B, Nc, cond_token_dim], global[B, G]).
   void forward(const float* x, const float* t, const float* context, const float* global_cond,
@@ -55,12 +57,13 @@ class DiffusionTransformer {
  private:
   struct Block {
     Tensor pre_norm_gamma, pre_norm_beta;
-    Tensor qkv_weight, self_q_norm_w, self_q_norm_b, self_k_norm_w, self_k_norm_b, self_out_weight;
+    ops::LinearWeight qkv_weight, self_out_weight, cross_q_weight, cross_kv_weight, cross_out_weight;
+    Tensor self_q_norm_w, self_q_norm_b, self_k_norm_w, self_k_norm_b;
     Tensor cross_norm_gamma, cross_norm_beta;
-    Tensor cross_q_weight, cross_kv_weight, cross_q_norm_w, cross_q_norm_b, cross_k_norm_w,
-        cross_k_norm_b, cross_out_weight;
+    Tensor cross_q_norm_w, cross_q_norm_b, cross_k_norm_w, cross_k_norm_b;
     Tensor ff_norm_gamma, ff_norm_beta;
-    Tensor ff_in_weight, ff_in_bias, ff_out_weight, ff_out_bias;
+    ops::LinearWeight ff_in_weight, ff_out_weight;
+    Tensor ff_in_bias, ff_out_bias;
   };
 
   void run_block(const Block& block, int batch, int tokens, int context_tokens, DitTrace* trace,

@@ -32,7 +32,7 @@ class SaosEngine final : public Engine {
     }
     ops::set_gemm_threads(options.threads > 0 ? options.threads
                                               : static_cast<int>(std::max(1u, std::thread::hardware_concurrency())));
-    model_ = SaosModel::load(files.model_dir);
+    model_ = SaosModel::load(files.model_dir, options.precision);
     const ModelConfig& c = model_->config();
     if (c.conditioning.prompt) {
       const std::filesystem::path t5_dir = files.t5_dir.empty() ? files.model_dir / "t5" : files.t5_dir;

@@ -4,7 +4,7 @@
 
 namespace foley {
 
-std::unique_ptr<SaosModel> SaosModel::load(const std::filesystem::path& model_dir) {
+std::unique_ptr<SaosModel> SaosModel::load(const std::filesystem::path& model_dir, Precision precision) {
   auto m = std::unique_ptr<SaosModel>(new SaosModel());
   m->config_ = load_model_config(model_dir / "model_config.json");
   std::filesystem::path weights = model_dir / "model.safetensors";
@@ -21,7 +21,8 @@ std::unique_ptr<SaosModel> SaosModel::load(const std::filesystem::path& model_di
   if (c.dit.cond_token_dim != c.conditioning.cond_dim || c.dit.global_cond_dim != c.conditioning.cond_dim) {
     throw EngineError(c.source + ": model.diffusion.config cond_token_dim/global_cond_dim must equal conditioning.cond_dim");
   }
-  m->dit_ = std::make_unique<DiffusionTransformer>(c.dit, WeightReader(f, "model.model."));
+  m->dit_ = std::make_unique<DiffusionTransformer>(c.dit, WeightReader(f, "model.model."),
+                                                 precision == Precision::kBF16);
   m->decoder_ = std::make_unique<OobleckDecoder>(c.pretransform.decoder, WeightReader(f, "pretransform.model.decoder."));
   return m;
 }

@@ -9,6 +9,7 @@
 #include <memory>
 #include <string>
 
+#include "foley/engine.h"
 #include "io/safetensors.h"
 #include "model/dit.h"
 #include "model/model_config.h"
@@ -19,7 +20,9 @@ namespace foley {
 
 class SaosModel {
  public:
-  static std::unique_ptr<SaosModel> load(const std::filesystem::path& model_dir);
+  // precision kBF16 runs the DiT's large linears in BF16 where the CPU supports it.
+  static std::unique_ptr<SaosModel> load(const std::filesystem::path& model_dir,
+                                         Precision precision = Precision::kF32);
 
   const ModelConfig& config() const { return config_; }
   DiffusionTransformer& dit() { return *dit_; }

@@ -1,0 +1,117 @@
+#include "ops/linear_weight.h"
+
+#include <cstring>
+#include <map>
+#include <mutex>
+#include <tuple>
+#include <vector>
+
+#include "ops/gemm.h"
+
+#ifdef FOLEY_HAVE_DNNL
+#include <dnnl.hpp>
+#endif
+
+namespace foley::ops {
+
+#ifdef FOLEY_HAVE_DNNL
+
+namespace {
+
+uint16_t to_bf16(float f) {
+  uint32_t bits;
+  std::memcpy(&bits, &f, 4);
+  if ((bits & 0x7f800000u) == 0x7f800000u && (bits & 0x7fffffu)) return static_cast<uint16_t>((bits >> 16) | 0x40);
+  bits += 0x7fffu + ((bits >> 16) & 1u);  // round to nearest even
+  return static_cast<uint16_t>(bits >> 16);
+}
+
+dnnl::engine& cpu_engine() {
+  static dnnl::engine engine(dnnl::engine::kind::cpu, 0);
+  return engine;
+}
+
+}  // namespace
+
+bool bf16_available() {
+  static const bool ok = __builtin_cpu_supports("avx512bf16");
+  return ok;
+}
+
+struct LinearWeight::Bf16 {
+  std::vector<uint16_t> weight;  // [out, in] row-major (logical [in, out] with tag ba)
+  // Primitives per row count (the DiT uses a handful of sizes), created on first use.
+  mutable std::map<int64_t, dnnl::matmul> primitives;
+  mutable std::vector<uint16_t> src;
+  mutable std::vector<float> dst;
+  mutable std::mutex mutex;
+};
+
+LinearWeight::LinearWeight(Tensor weight, bool use_bf16) : in_(weight.dim(1)), out_(weight.dim(0)) {
+  if (use_bf16 && bf16_available()) {
+    bf16_ = std::make_unique<Bf16>();
+    bf16_->weight.resize(static_cast<std::size_t>(weight.numel()));
+    for (int64_t i = 0; i < weight.numel(); ++i) bf16_->weight[static_cast<std::size_t>(i)] = to_bf16(weight[i]);
+  } else {
+    f32_ = std::move(weight);
+  }
+}
+
+void LinearWeight::apply(const float* x, int64_t rows, float* y, const float* bias, bool accumulate) const {
+  if (!bf16_) {
+    linear(x, rows, in_, f32_.data(), out_, bias, y, accumulate);
+    return;
+  }
+  using dt = dnnl::memory::data_type;
+  using tag = dnnl::memory::format_tag;
+  std::lock_guard<std::mutex> lock(bf16_->mutex);
+  const dnnl::memory::desc src_md({rows, in_}, dt::bf16, tag::ab);
+  const dnnl::memory::desc wei_md({in_, out_}, dt::bf16, tag::ba);
+  const dnnl::memory::desc dst_md({rows, out_}, dt::f32, tag::ab);
+  auto it = bf16_->primitives.find(rows);
+  if (it == bf16_->primitives.end()) {
+    dnnl::matmul::desc desc(src_md, wei_md, dst_md);
+    dnnl::matmul::primitive_desc pd(desc, cpu_engine());
+    it = bf16_->primitives.emplace(rows, dnnl::matmul(pd)).first;
+  }
+  bf16_->src.resize(static_cast<std::size_t>(rows * in_));
+  for (int64_t i = 0; i < rows * in_; ++i) bf16_->src[static_cast<std::size_t>(i)] = to_bf16(x[i]);
+  float* out = y;
+  if (accumulate) {
+    bf16_->dst.resize(static_cast<std::size_t>(rows * out_));
+    out = bf16_->dst.data();
+  }
+  dnnl::memory src(src_md, cpu_engine(), bf16_->src.data());
+  dnnl::memory wei(wei_md, cpu_engine(), const_cast<uint16_t*>(bf16_->weight.data()));
+  dnnl::memory dst(dst_md, cpu_engine(), out);
+  dnnl::stream stream(cpu_engine());
+  it->second.execute(stream, {{DNNL_ARG_SRC, src}, {DNNL_ARG_WEIGHTS, wei}, {DNNL_ARG_DST, dst}});
+  stream.wait();
+  for (int64_t r = 0; r < rows; ++r) {
+    float* yr = y + r * out_;
+    const float* orow = out + r * out_;
+    for (int64_t o = 0; o < out_; ++o) {
+      float v = accumulate ? yr[o] + orow[o] : orow[o];
+      if (bias) v += bias[o];
+      yr[o] = v;
+    }
+  }
+}
+
+#else  // no oneDNN: BF16 requests fall back to float32
+
+bool bf16_available() { return false; }
+struct LinearWeight::Bf16 {};
+LinearWeight::LinearWeight(Tensor weight, bool) : f32_(std::move(weight)), in_(f32_.dim(1)), out_(f32_.dim(0)) {}
+void LinearWeight::apply(const float* x, int64_t rows, float* y, const float* bias, bool accumulate) const {
+  linear(x, rows, in_, f32_.data(), out_, bias, y, accumulate);
+}
+
+#endif
+
+LinearWeight::LinearWeight() = default;
+LinearWeight::~LinearWeight() = default;
+LinearWeight::LinearWeight(LinearWeight&&) noexcept = default;
+LinearWeight& LinearWeight::operator=(LinearWeight&&) noexcept = default;
+
+}  // namespace foley::ops
