@@ -31,7 +31,9 @@ TEST(Bf16, DitCloseToFloat32) {
   }
   const double cosine = dot / std::sqrt(na * nb);
   EXPECT_GT(cosine, 0.999) << "bf16 available: " << ops::bf16_available();
-  if (!ops::bf16_available()) EXPECT_EQ(cosine, 1.0);  // falls back to float32 exactly
+  if (!ops::bf16_available()) {
+    EXPECT_EQ(cosine, 1.0);  // falls back to float32 exactly
+  }
 }
 
 }  // namespace
