@@ -87,6 +87,13 @@ class RetryTest(unittest.TestCase):
         self.assertGreaterEqual(elapsed, 1.0)
         self.assertEqual(len(stub.requests), 2)
 
+    def test_waiting_out_429s_does_not_use_up_attempts(self) -> None:
+        script = [error_reply(429, "RATE_LIMITED", headers={"Retry-After": "0"})] * 6 + [wav_reply()]
+        with StubServer(list(script)) as stub:
+            policy = RetryPolicy(deadline=10.0, max_attempts=3, retry_after_jitter=0.01)
+            self.assertEqual(Client("k", stub.url, retry=policy).generate("x"), WAV)
+            self.assertEqual(len(stub.requests), 7)
+
     def test_503_backs_off_exponentially_then_succeeds(self) -> None:
         script = [error_reply(503, "QUEUE_FULL"), error_reply(503, "QUEUE_FULL"), wav_reply()]
         with StubServer(script) as stub:

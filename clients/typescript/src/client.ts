@@ -213,7 +213,8 @@ export class Client {
     const policy = this.retry;
     const deadline = Date.now() + policy.deadlineMs;
 
-    for (let attempt = 1; ; attempt++) {
+    let failures = 0; // attempts that count against maxAttempts (see RetryPolicy)
+    for (;;) {
       const gateDelay = this.notBefore - Date.now();
       if (retry && gateDelay > 0) await sleep(Math.min(gateDelay, Math.max(0, deadline - Date.now())));
       options.signal?.throwIfAborted();
@@ -235,7 +236,8 @@ export class Client {
         if (options.signal?.aborted) throw options.signal.reason;
         failure = new FoleyConnectionError(`cannot reach ${this.baseUrl}${path}: ${String(error)}`, error);
       }
-      const wait = retry ? waitBeforeRetryMs(policy, status, retryAfter, attempt) : undefined;
+      if (!(status === 429 && retryAfter !== undefined)) failures++;
+      const wait = retry ? waitBeforeRetryMs(policy, status, retryAfter, Math.max(failures, 1)) : undefined;
       if (wait === undefined || Date.now() + wait > deadline) throw failure;
       await sleep(wait);
     }

@@ -6,7 +6,9 @@
 export interface RetryPolicy {
   /** Give up once this many milliseconds have passed since the call started. */
   deadlineMs: number;
-  /** Attempts in all, the first included; 1 disables retries. */
+  /** Attempts in all for 503s and network errors, the first included; 1 disables every
+   *  retry. Waiting out a 429's Retry-After does not use up attempts (the server said
+   *  exactly when to come back): only the deadline bounds those waits. */
   maxAttempts: number;
   /** First backoff step; doubles per attempt up to maxBackoffMs. */
   baseBackoffMs: number;
@@ -30,8 +32,9 @@ export function backoffMs(policy: RetryPolicy, attempt: number, random: () => nu
   return step / 2 + (random() * step) / 2;
 }
 
-/** Milliseconds to wait before attempt `attempt + 1`, or undefined when the failure is final.
- *  `status` is the HTTP status, or undefined for a network error. */
+/** Milliseconds to wait before retrying, or undefined when the failure is final. `status` is
+ *  the HTTP status, or undefined for a network error; `attempt` counts the attempts that
+ *  failed other than by a 429 with Retry-After (1 after the first). */
 export function waitBeforeRetryMs(
   policy: RetryPolicy,
   status: number | undefined,
@@ -39,11 +42,12 @@ export function waitBeforeRetryMs(
   attempt: number,
   random: () => number = Math.random,
 ): number | undefined {
-  if (attempt >= policy.maxAttempts) return undefined;
-  if (status === 429) {
-    if (retryAfterSeconds !== undefined) return retryAfterSeconds * 1000 + random() * policy.retryAfterJitterMs;
-    return backoffMs(policy, attempt, random);
+  if (policy.maxAttempts <= 1) return undefined;
+  if (status === 429 && retryAfterSeconds !== undefined) {
+    return retryAfterSeconds * 1000 + random() * policy.retryAfterJitterMs;
   }
+  if (attempt >= policy.maxAttempts) return undefined;
+  if (status === 429) return backoffMs(policy, attempt, random);
   if (status === 503 || status === undefined) {
     const backoff = backoffMs(policy, attempt, random);
     return retryAfterSeconds !== undefined ? Math.max(backoff, retryAfterSeconds * 1000) : backoff;

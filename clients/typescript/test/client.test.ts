@@ -66,6 +66,15 @@ describe("retries", () => {
     });
   });
 
+  it("waiting out 429s does not use up attempts", async () => {
+    const script = [...Array.from({ length: 6 }, () => errorReply(429, "RATE_LIMITED", "m", "r", { "Retry-After": "0" })), wavReply()];
+    await withStub(script, async (stub) => {
+      const client = new Client({ apiKey: "k", baseUrl: stub.url, retry: { deadlineMs: 10_000, maxAttempts: 3, retryAfterJitterMs: 10 } });
+      assert.deepEqual(await client.generate("x"), WAV);
+      assert.equal(stub.requests.length, 7);
+    });
+  });
+
   it("503 backs off, then succeeds", async () => {
     await withStub([errorReply(503, "QUEUE_FULL"), errorReply(503, "QUEUE_FULL"), wavReply()], async (stub) => {
       assert.deepEqual(await new Client({ apiKey: "k", baseUrl: stub.url, retry: FAST }).generate("x"), WAV);

@@ -228,9 +228,8 @@ class Client:
         policy = self.retry
         started = time.monotonic()
         deadline = started + policy.deadline
-        attempt = 0
+        failures = 0  # attempts that count against max_attempts (see RetryPolicy)
         while True:
-            attempt += 1
             gate_delay = self._gate.delay()
             if gate_delay > 0 and retry:
                 time.sleep(min(gate_delay, max(0.0, deadline - time.monotonic())))
@@ -250,7 +249,9 @@ class Client:
                 status, retry_after = response.status, failure.retry_after
                 if status == 429 and retry_after is not None:
                     self._gate.hold_until(retry_after)
-            wait = policy.wait_before_retry(status, retry_after, attempt) if retry else None
+            if not (status == 429 and retry_after is not None):
+                failures += 1
+            wait = policy.wait_before_retry(status, retry_after, max(failures, 1)) if retry else None
             if wait is None or time.monotonic() + wait > deadline:
                 raise failure
             time.sleep(wait)

@@ -19,7 +19,9 @@ from typing import Callable, Optional
 class RetryPolicy:
     #: Give up once this many seconds have passed since the call started.
     deadline: float = 120.0
-    #: Attempts in all, the first included. 1 disables retries.
+    #: Attempts in all for 503s and network errors, the first included; 1 disables every
+    #: retry. Waiting out a 429's Retry-After does not use up attempts (the server said
+    #: exactly when to come back): only the deadline bounds those waits.
     max_attempts: int = 10
     #: First backoff step in seconds; doubles per attempt up to ``max_backoff``.
     base_backoff: float = 0.5
@@ -37,15 +39,18 @@ class RetryPolicy:
         self, status: Optional[int], retry_after: Optional[float], attempt: int,
         rng: Callable[[], float] = random.random,
     ) -> Optional[float]:
-        """Seconds to wait before attempt ``attempt + 1``, or None when the failure is final.
+        """Seconds to wait before retrying, or None when the failure is final.
 
-        ``status`` is the HTTP status, or None for a network error.
+        ``status`` is the HTTP status, or None for a network error; ``attempt`` counts the
+        attempts that failed other than by a 429 with Retry-After (1 after the first).
         """
+        if self.max_attempts <= 1:
+            return None
+        if status == 429 and retry_after is not None:
+            return retry_after + rng() * self.retry_after_jitter
         if attempt >= self.max_attempts:
             return None
         if status == 429:
-            if retry_after is not None:
-                return retry_after + rng() * self.retry_after_jitter
             return self.backoff(attempt, rng)
         if status == 503 or status is None:
             backoff = self.backoff(attempt, rng)
