@@ -62,11 +62,13 @@ void handle_generate(App& app, const httplib::Request& req, httplib::Response& r
     throw ApiError(503, "NOT_READY", "no model is loaded yet; retry shortly (GET /readyz turns 200)")
         .with_header("Retry-After", "5");
   }
-  Scheduler* model = app.generation().find(args.model);
+  // An explicit model id must name a loaded model ("" included); omitted means the default.
+  Scheduler* model = args.model && args.model->empty() ? nullptr
+                                                       : app.generation().find(args.model.value_or(""));
   if (!model) {
     std::string ids;
     for (const auto& m : app.generation().models()) ids += (ids.empty() ? "" : ", ") + m.id;
-    throw ApiError::not_found("unknown model '" + args.model + "'; loaded models: " + ids +
+    throw ApiError::not_found("unknown model '" + args.model.value_or("") + "'; loaded models: " + ids +
                               " (GET /v1/models)");
   }
   const ModelInfo& info = model->model_info();

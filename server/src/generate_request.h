@@ -12,7 +12,7 @@
 namespace foley::server {
 
 struct GenerateArgs {
-  std::string model;  // "" = default
+  std::optional<std::string> model;  // omitted = the default model
   std::string prompt;
   std::string negative_prompt;
   double cfg = 4.5;

@@ -64,30 +64,36 @@ void Router::add(std::string method, std::string pattern, RouteHandler handler,
 
 Router::Match Router::match(const std::string& method, const std::string& path) const {
   Match result;
-  // Two passes: exact / named-segment routes first, then prefix routes, so a static-file
-  // mount at "/*" never shadows an API path.
-  for (int pass = 0; pass < 2; ++pass) {
-    for (const Route& route : routes_) {
-      bool prefix = is_prefix_pattern(route.pattern);
-      if (prefix != (pass == 1)) continue;
-      std::map<std::string, std::string> params;
-      bool hit = prefix ? match_prefix(route.pattern, path, params)
-                        : match_segments(route.pattern, path, params);
-      if (!hit) continue;
-      bool same_method = route.method == method || (method == "HEAD" && route.method == "GET");
-      if (same_method) {
-        result.route = &route;
-        result.params = std::move(params);
-        return result;
-      }
-      // Only exact / named routes answer 405: a static mount at "/*" must not turn every
-      // unknown POST into "405 Allow: GET".
-      if (!prefix && std::find(result.allowed_methods.begin(), result.allowed_methods.end(),
-                               route.method) == result.allowed_methods.end()) {
-        result.allowed_methods.push_back(route.method);
-      }
+  // Exact / named-segment routes first; then prefix routes, longest prefix first, so a
+  // static-file mount at "/*" never shadows an API path or a more specific mount.
+  for (const Route& route : routes_) {
+    if (is_prefix_pattern(route.pattern)) continue;
+    std::map<std::string, std::string> params;
+    if (!match_segments(route.pattern, path, params)) continue;
+    if (route.method == method || (method == "HEAD" && route.method == "GET")) {
+      result.route = &route;
+      result.params = std::move(params);
+      return result;
     }
-    if (!result.allowed_methods.empty()) break;  // the path is known: 405, not a prefix route
+    if (std::find(result.allowed_methods.begin(), result.allowed_methods.end(), route.method) ==
+        result.allowed_methods.end()) {
+      result.allowed_methods.push_back(route.method);
+    }
+  }
+  // The path is known: 405, not a fall-through to a static mount. Prefix routes never answer
+  // 405 (a mount at "/*" must not turn every unknown POST into "405 Allow: GET").
+  if (!result.allowed_methods.empty()) return result;
+  std::size_t best_length = 0;
+  for (const Route& route : routes_) {
+    if (!is_prefix_pattern(route.pattern)) continue;
+    if (!(route.method == method || (method == "HEAD" && route.method == "GET"))) continue;
+    std::map<std::string, std::string> params;
+    if (!match_prefix(route.pattern, path, params)) continue;
+    if (!result.route || route.pattern.size() > best_length) {
+      best_length = route.pattern.size();
+      result.route = &route;
+      result.params = std::move(params);
+    }
   }
   return result;
 }
