@@ -13,7 +13,7 @@ import urllib.error
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Literal, Mapping, Optional, Union, overload
+from typing import Any, Dict, List, Literal, Mapping, Optional, Tuple, Union, overload
 
 from . import __version__
 from .errors import APIError, FoleyConnectionError, error_from_response, header
@@ -36,6 +36,10 @@ class Clip:
     request_id: str = ""
 
 
+def _empty_dict() -> Dict[str, Any]:
+    return {}
+
+
 @dataclass(frozen=True)
 class Model:
     id: str
@@ -43,7 +47,7 @@ class Model:
     channels: int
     max_duration: float
     default_steps: int
-    raw: Dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+    raw: Dict[str, Any] = field(default_factory=_empty_dict, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -171,7 +175,7 @@ class Client:
         first = seed if seed is not None else random.randint(0, INT32_MAX)
         batches = [(offset, min(per_request, count - offset)) for offset in range(0, count, per_request)]
 
-        def run(batch: tuple) -> List[Clip]:
+        def run(batch: Tuple[int, int]) -> List[Clip]:
             offset, size = batch
             clips = self.generate_clips(prompt, seed=wrap_int32(first + offset), n=size, **params)
             return clips
@@ -289,11 +293,15 @@ class _NetworkError(Exception):
 
 
 def _error_of(response: Response) -> APIError:
-    code = message = request_id = None
+    fields: Dict[str, Optional[str]] = {"code": None, "message": None, "request_id": None}
     try:
-        data = json.loads(response.body)
-        if isinstance(data, dict):
-            code, message, request_id = data.get("code"), data.get("message"), data.get("request_id")
+        data: Any = json.loads(response.body)
     except ValueError:
-        pass
+        data = None
+    if isinstance(data, dict):
+        body: Dict[str, Any] = data  # pyright: ignore[reportUnknownVariableType]
+        for name in fields:
+            value = body.get(name)
+            fields[name] = value if isinstance(value, str) else None
+    code, message, request_id = fields["code"], fields["message"], fields["request_id"]
     return error_from_response(response.status, code, message, request_id, response.headers)

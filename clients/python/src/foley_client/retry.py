@@ -12,7 +12,7 @@ import random
 import threading
 import time
 from dataclasses import dataclass, field
-from typing import Callable, Optional
+from typing import Callable, Optional, Tuple
 
 
 @dataclass(frozen=True)
@@ -77,11 +77,12 @@ class RateGate:
             return max(0.0, self._not_before - self.clock())
 
 
-def parse_rate_limit(value: Optional[str]) -> Optional[tuple]:
+def parse_rate_limit(value: Optional[str]) -> Optional[Tuple[int, float]]:
     """Parses the IETF draft header ``"default";r=<left>;t=<reset seconds>`` into (r, t)."""
     if not value:
         return None
-    remaining = reset = None
+    remaining: Optional[int] = None
+    reset: Optional[float] = None
     for part in value.split(";"):
         key, _, raw = part.strip().partition("=")
         try:
