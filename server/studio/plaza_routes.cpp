@@ -117,7 +117,14 @@ void install_plaza_routes(const std::shared_ptr<Studio>& studio) {
   router.add("POST", "/studio/api/plaza/:id/play", [studio](const httplib::Request& req, httplib::Response& res, RequestContext& ctx) {
     studio->require_csrf(req, studio->session(req));
     const std::string id = ctx.path_params["id"];
-    auto plays = studio->plaza.count_play(id);
+    // One counted play per address and clip an hour: replaying, or a script, cannot push
+    // a clip up "most played".
+    std::optional<int64_t> plays;
+    if (studio->play_limiter.check(req.remote_addr + " " + id).allowed) {
+      plays = studio->plaza.count_play(id);
+    } else if (auto clip = studio->plaza.find(id)) {
+      plays = clip->plays;
+    }
     if (!plays) throw ApiError::not_found("no shared clip with id '" + id + "'");
     server::send_json(res, 200, json{{"id", id}, {"plays", *plays}}.dump());
   }, small_body);

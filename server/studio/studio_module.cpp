@@ -1,6 +1,8 @@
 // Registers the web studio with the server: stores, startup cleanup, routes, static files.
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 
 #include "foley/server/api_error.h"
 #include "foley/studio/secrets.h"
@@ -50,6 +52,18 @@ void Studio::require_csrf(const httplib::Request& req, const std::optional<Sessi
 
 namespace {
 
+// Everything the page needs comes from this server; nothing may frame it. Inline styles
+// are allowed because the page sets a few style attributes from its scripts.
+void set_page_security_headers(httplib::Response& res) {
+  res.set_header("Content-Security-Policy",
+                 "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+                 "img-src 'self' data: blob:; media-src 'self' blob:; connect-src 'self'; "
+                 "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'");
+  res.set_header("X-Content-Type-Options", "nosniff");
+  res.set_header("Referrer-Policy", "same-origin");
+  res.set_header("X-Frame-Options", "DENY");
+}
+
 fs::path resolve_web_root(const server::ServerConfig& config) {
   if (!config.web_root.empty()) return config.web_root;
 #ifdef FOLEY_STUDIO_DEFAULT_WEB_ROOT
@@ -82,6 +96,16 @@ void install_studio(server::App& app) {
     std::fprintf(stderr, "studio: no web root (--web-root DIR): the web studio is not served\n");
   } else {
     app.serve_static("/", web_root);
+    // The page itself, with the headers that confine it; an exact route wins over "/*".
+    app.router().add("GET", "/", [web_root](const httplib::Request&, httplib::Response& res,
+                                           server::RequestContext&) {
+      std::ifstream in(web_root / "index.html", std::ios::binary);
+      if (!in) throw server::ApiError::not_found("the web studio's index.html is missing");
+      std::string html((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+      set_page_security_headers(res);
+      res.set_header("Cache-Control", "no-cache");
+      res.set_content(std::move(html), "text/html; charset=utf-8");
+    });
   }
 }
 

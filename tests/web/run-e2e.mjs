@@ -176,6 +176,12 @@ async function main() {
   page = await context.newPage();
   const consoleErrors = [];
   page.on('pageerror', (error) => consoleErrors.push(String(error)));
+  // Console errors other than the HTTP errors the tests provoke on purpose (401, 403, 422,
+  // 429, 503 answers are logged by Chromium as "Failed to load resource"): a CSP violation
+  // or a module that fails to load shows up here.
+  page.on('console', (message) => {
+    if (message.type() === 'error' && !message.text().startsWith('Failed to load resource')) consoleErrors.push(message.text());
+  });
   page.on('dialog', (dialog) => dialog.accept());
 
   await step('signed-out studio asks to sign in', async () => {
@@ -427,6 +433,25 @@ async function main() {
     assert.ok(await small.isVisible('.site-nav a[href="#/keys"]'));
     await shot('plaza-phone', small);
     await phone.close();
+  });
+
+  await step('the page is served with a strict content security policy', async () => {
+    const response = await fetch(`${server.url}/`);
+    assert.equal(response.status, 200);
+    const csp = response.headers.get('content-security-policy') || '';
+    assert.match(csp, /default-src 'self'/);
+    assert.match(csp, /frame-ancestors 'none'/);
+    assert.equal(response.headers.get('x-content-type-options'), 'nosniff');
+    for (const asset of ['/js/app.js', '/css/app.css', '/favicon.svg']) {
+      assert.equal((await fetch(`${server.url}${asset}`)).status, 200, asset);
+    }
+    assert.equal((await fetch(`${server.url}/js/../../CMakeLists.txt`)).status, 404);
+  });
+
+  await step('replaying a clip does not inflate its play count', async () => {
+    const before = (await studioFetch('POST', `/studio/api/plaza/${shared.first.id}/play`)).body.plays;
+    const again = (await studioFetch('POST', `/studio/api/plaza/${shared.first.id}/play`)).body.plays;
+    assert.equal(again, before);
   });
 
   await step('CSRF: state-changing requests without the token are refused', async () => {

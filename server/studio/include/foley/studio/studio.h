@@ -34,6 +34,8 @@ struct Studio {
   LoginThrottle login_throttle;
   // Sign-ups per client address: an open form should not mint thousands of accounts.
   server::RateLimiter signup_limiter{20, std::chrono::hours(1)};
+  // Plays counted per (address, clip) per hour.
+  server::RateLimiter play_limiter{1, std::chrono::hours(1)};
 
   // The signed-in user's session from the cookie, if any.
   std::optional<Session> session(const httplib::Request& req);
