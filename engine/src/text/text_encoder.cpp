@@ -20,9 +20,16 @@ std::unique_ptr<TextEncoder> TextEncoder::load(const std::filesystem::path& t5_d
     throw EngineError("prompt max_length must be in 1 .. 4096 (got " +
                       std::to_string(max_length) + ")");
   }
-  // The encoder first: its loader gives the clearest message for a missing folder.
-  auto encoder = T5Encoder::load(t5_dir);
+  std::error_code ec;
+  if (!std::filesystem::is_directory(t5_dir, ec)) {
+    throw EngineError("T5 folder not found: " + t5_dir.string() +
+                      " (expected config.json, model.safetensors, spiece.model; "
+                      "tools/download/download_saos.sh fetches t5-base)");
+  }
+  // The small tokenizer first, so a missing spiece.model is reported before reading
+  // hundreds of MB of weights.
   auto tokenizer = Tokenizer::load(t5_dir / "spiece.model");
+  auto encoder = T5Encoder::load(t5_dir);
   const int vocab = encoder->config().vocab_size;
   if (tokenizer->piece_count() > vocab) {
     throw EngineError("tokenizer " + tokenizer->source() + " has " +
