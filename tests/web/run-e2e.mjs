@@ -529,6 +529,7 @@ async function main() {
     await Promise.all(shares);
     await server.exited;
     assert.ok(committed.length >= 1);
+    console.log(`     ${committed.length} of ${clipIds.length} shares answered 201 before the kill`);
     // Debris a crash could leave: a temporary and an audio file whose row never committed.
     writeFileSync(path.join(plazaDir, '.0123456789abcdef.flac.abcdef.tmp'), 'partial');
     writeFileSync(path.join(plazaDir, '0123456789abcdef.flac'), 'fLaC orphan');
