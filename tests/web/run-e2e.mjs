@@ -417,9 +417,14 @@ async function main() {
     await page.focus('#seed-dice');
     await page.keyboard.press('Enter');
     assert.notEqual(await page.inputValue('#seed'), '');
-    await page.focus('#n button[data-n="3"]');
+    await page.focus('#n button[data-n="1"]');
     await page.keyboard.press('Space');
-    assert.equal(await page.getAttribute('#n button[data-n="3"]', 'aria-pressed'), 'true');
+    assert.equal(await page.getAttribute('#n button[data-n="1"]', 'aria-pressed'), 'true');
+    await page.fill('#prompt', '雨打在铁皮屋顶上');
+    await page.focus('#prompt');
+    await page.keyboard.press('Control+Enter');
+    await page.waitForSelector('[data-testid="variant"] canvas[data-drawn="true"]');
+    assert.equal(await page.locator('[data-testid="variant"]').count(), 1);
   });
 
   await step('responsive layout on a phone-sized screen', async () => {

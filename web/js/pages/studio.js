@@ -127,6 +127,9 @@ function renderResults(container, context) {
 }
 
 export async function render(main, context) {
+  // Clips are private to whoever made them: after signing out (or in as someone else) the
+  // previous variants are not shown.
+  if (lastResult && lastResult.userId !== context.session.user?.id) lastResult = null;
   const values = loadForm();
   const signedIn = Boolean(context.session.user);
 
@@ -203,7 +206,7 @@ export async function render(main, context) {
     const timer = setInterval(() => { elapsed.textContent = `${((performance.now() - started) / 1000).toFixed(1)} s`; }, 100);
     try {
       const result = await studioApi.generate(args, controller.signal);
-      lastResult = { ...result, args: { ...args, ...(result.args || {}) } };
+      lastResult = { ...result, args: { ...args, ...(result.args || {}) }, userId: context.session.user.id };
       if (seedValue === null) toast(`Generated with seed ${result.clips[0]?.seed}.`);
     } catch (failure) {
       if (failure && failure.name === 'AbortError') {
@@ -223,7 +226,7 @@ export async function render(main, context) {
 
   const form = h('form', { class: 'card stack', id: 'generate-form', novalidate: true, onsubmit: onSubmit, 'aria-label': 'Generate sound effects' },
     h('div', { class: 'field' }, h('label', { for: 'prompt' }, 'Prompt'), prompt,
-      h('span', { class: 'hint' }, 'English or Chinese. The more specific, the more controllable.')),
+      h('span', { class: 'hint' }, 'English or Chinese. The more specific, the more controllable. Ctrl+Enter generates.')),
     h('div', { class: 'field' }, h('label', { for: 'negative_prompt' }, 'Negative prompt'), negative,
       h('span', { class: 'hint' }, 'What to steer away from (optional).')),
     cfg.element,
@@ -238,6 +241,13 @@ export async function render(main, context) {
     submit,
     signedIn ? null : h('p', { class: 'small muted' }, 'Generating needs an account. ', h('a', { href: '#/signup' }, 'Create one'), ' or ', h('a', { href: '#/signin' }, 'sign in'), '.'),
   );
+  // Ctrl/Cmd+Enter in the prompt generates, without reaching for the button.
+  prompt.addEventListener('keydown', (event) => {
+    if (event.key === 'Enter' && (event.ctrlKey || event.metaKey)) {
+      event.preventDefault();
+      form.requestSubmit();
+    }
+  });
   form.addEventListener('input', () => saveForm(collect()));
   form.addEventListener('click', () => setTimeout(() => saveForm(collect()), 0));
 
