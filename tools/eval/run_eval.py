@@ -73,23 +73,71 @@ def top5_names(net, result) -> list[str]:
 
 # --- stages ----------------------------------------------------------------------------
 
+class YamnetCache:
+    """YAMNet results of real clips keyed by (path, size, mtime), so repeated runs skip them."""
+
+    def __init__(self, path):
+        self.path, self.entries = path, {}
+        if path and os.path.exists(path):
+            try:
+                with np.load(path, allow_pickle=False) as z:
+                    for key, scores, emb in zip(z["keys"], z["scores"], z["embeddings"]):
+                        self.entries[str(key)] = (scores, emb)
+            except (OSError, ValueError, KeyError):
+                self.entries = {}
+        self.dirty = False
+
+    @staticmethod
+    def key(path):
+        st = os.stat(path)
+        return f"{os.path.abspath(path)}|{st.st_size}|{int(st.st_mtime)}"
+
+    def get(self, path):
+        hit = self.entries.get(self.key(path))
+        return None if hit is None else yamnet.Result(hit[0], hit[1], hit[0][None], hit[1][None])
+
+    def put(self, path, result):
+        self.entries[self.key(path)] = (result.scores.astype(np.float32),
+                                        result.embedding.astype(np.float32))
+        self.dirty = True
+
+    def save(self):
+        if not self.path or not self.dirty:
+            return
+        os.makedirs(os.path.dirname(self.path), exist_ok=True)
+        keys = list(self.entries)
+        np.savez(self.path + ".tmp.npz", keys=np.array(keys),
+                 scores=np.stack([self.entries[k][0] for k in keys]),
+                 embeddings=np.stack([self.entries[k][1] for k in keys]))
+        os.replace(self.path + ".tmp.npz", self.path)
+
+
+CACHE = YamnetCache(None)
+
+
 def stage_real(net, clips, max_clips):
     """YAMNet on real held-out clips. Returns per-clip records and embeddings."""
     records, embeddings = [], []
     for clip in clips[:max_clips]:
         try:
-            data, sr = audio_io.read(clip.path)
+            r = CACHE.get(clip.path) if os.path.exists(clip.path) else None
+            if r is None:
+                data, sr = audio_io.read(clip.path)
+                if len(data) == 0:
+                    records.append({"id": clip.id, "error": "empty audio"})
+                    continue
+                r = yamnet_result(net, data, sr)
+                CACHE.put(clip.path, r)
+                seconds = len(data) / sr
+            else:
+                seconds = clip.seconds
         except (audio_io.AudioError, OSError) as e:
             records.append({"id": clip.id, "error": str(e)})
             continue
-        if len(data) == 0:
-            records.append({"id": clip.id, "error": "empty audio"})
-            continue
-        r = yamnet_result(net, data, sr)
         cat = category_map.categorize(clip.caption_en) or category_map.categorize(clip.caption_zh)
         rec = {"id": clip.id, "caption_en": clip.caption_en, "caption_zh": clip.caption_zh,
                "category": cat.name if cat else None, "top5": top5_names(net, r),
-               "seconds": len(data) / sr}
+               "seconds": seconds}
         if cat:
             rec["hit"], rec["rank"] = adherence_hit(net, r, cat)
         records.append(rec)
@@ -450,6 +498,7 @@ def main() -> int:
     ap.add_argument("--skip", default="", help="comma list of stages to skip: ae,gen")
     ap.add_argument("--gen-dir", default=os.path.join(ROOT, "data-cache/eval/generated"))
     ap.add_argument("--out", default=os.path.join(HERE, "results"))
+    ap.add_argument("--no-cache", action="store_true", help="recompute YAMNet on real clips")
     ap.add_argument("--tag", default="", help="suffix for REPORT/results file names")
     args = ap.parse_args()
     torch.set_num_threads(1)  # the machine is shared; one thread is plenty for YAMNet
@@ -457,6 +506,8 @@ def main() -> int:
     notes, missing = [], []
 
     net = yamnet.default_model()
+    global CACHE
+    CACHE = YamnetCache(None if args.no_cache else os.path.join(ROOT, "data-cache/eval/yamnet_real_cache.npz"))
     manifest = args.manifest or find_default_manifest()
     res = {"timestamp": datetime.datetime.utcnow().strftime("%Y-%m-%d %H:%M UTC"),
            "command": " ".join(shlex.quote(a) for a in ["python3", os.path.relpath(__file__, ROOT)] + sys.argv[1:]),
@@ -561,6 +612,7 @@ def main() -> int:
         res["gen_missing"] = ("autoencoder checkpoint only" if args.ae_checkpoint else
                               "no model given (--model); models/foley-mini not committed yet")
 
+    CACHE.save()
     res["real_records"] = records
     os.makedirs(args.out, exist_ok=True)
     suffix = f"_{args.tag}" if args.tag else ""
