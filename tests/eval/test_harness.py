@@ -74,7 +74,7 @@ class HarnessTest(unittest.TestCase):
             m = write_clips(d)
             out = os.path.join(d, "out")
             proc = subprocess.run([sys.executable, os.path.join(ROOT, "tools/eval/run_eval.py"),
-                                   "--manifest", m, "--out", out, "--tag", "t"],
+                                   "--manifest", m, "--out", out, "--tag", "t", "--no-cache"],
                                   capture_output=True, text=True, timeout=240)
             self.assertEqual(proc.returncode, 0, proc.stderr[-2000:])
             res = json.load(open(os.path.join(out, "results_t.json")))
