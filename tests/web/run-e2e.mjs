@@ -472,6 +472,25 @@ async function main() {
     assert.equal(crossOrigin.status, 403);
   });
 
+  await step('the administrator from the CLI signs in, may delete anything, and is rate limited like everyone', async () => {
+    await signOut();
+    await signIn(ADMIN);
+    assert.match(await page.textContent('[data-testid="account-name"]'), /admin/);
+    await openPage('#/plaza');
+    await page.waitForSelector('[data-testid="plaza-item"]');
+    assert.equal(await page.locator('.delete-button').count(), await page.locator('[data-testid="plaza-item"]').count());
+    // The studio shares the API's limit (10 per 60 s per identity); invalid requests count too.
+    let last;
+    for (let i = 0; i < 11; i += 1) last = await studioFetch('POST', '/studio/api/generate', { args: { prompt: '' } });
+    assert.equal(last.status, 429);
+    assert.equal(last.body.code, 'RATE_LIMITED');
+    assert.ok(Number(last.retryAfter) > 0);
+    await openPage('#/studio');
+    await page.fill('#prompt', 'wind through pines');
+    await page.click('#generate');
+    await page.waitForSelector('#generate-error .alert.error:has-text("Please wait")');
+  });
+
   await step('sign-in is throttled after repeated failures', async () => {
     await signOut();
     for (let i = 0; i < 5; i += 1) {
