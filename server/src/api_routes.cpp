@@ -2,6 +2,8 @@
 // embedded documents. Registered on the App's router like any other module.
 #include <nlohmann/json.hpp>
 
+#include <cstdio>
+#include <cstdlib>
 #include <random>
 
 #include "embedded_docs.h"
@@ -109,7 +111,10 @@ void handle_generate(App& app, const httplib::Request& req, httplib::Response& r
   }
   ctx.clips = args.n;
   while (!job->wait_for(std::chrono::milliseconds(25))) {
-    if (ctx.client_disconnected()) job->cancel();
+    if (ctx.client_disconnected()) {
+      if (std::getenv("FOLEY_DEBUG_PROBE")) std::fprintf(stderr, "probe: %s disconnected\n", ctx.request_id.c_str());
+      job->cancel();
+    }
   }
   switch (job->state()) {
     case GenerationJob::State::kDone:

@@ -22,6 +22,16 @@ std::map<std::string, ModuleInstaller>& module_registry() {
 
 namespace {
 
+// cpp-httplib 0.11 listens with a backlog of 5: a burst of clients overflows the accept
+// queue and some connections fail. Calling listen() again on the bound socket raises it.
+class HttpServer : public httplib::Server {
+ public:
+  void raise_listen_backlog(int backlog) {
+    socket_t sock = svr_sock_;
+    if (sock != INVALID_SOCKET) ::listen(sock, backlog);
+  }
+};
+
 std::string new_request_id() {
   thread_local std::mt19937_64 rng{std::random_device{}()};
   static const char* digits = "0123456789abcdef";
@@ -69,7 +79,7 @@ App::App(ServerConfig config) : config_(std::move(config)) {
   keys_ = std::make_unique<ApiKeyStore>(*database_);
   rate_limiter_ = std::make_unique<RateLimiter>(config_.rate_limit_requests,
                                                 std::chrono::seconds(config_.rate_limit_window_s));
-  http_ = std::make_unique<httplib::Server>();
+  http_ = std::make_unique<HttpServer>();
 
   // Enough HTTP threads that every admitted request can wait on its own thread and health
   // checks still find a free one (llama.cpp's lesson: /health must answer when busy).
@@ -343,6 +353,7 @@ int App::bind() {
     throw std::runtime_error("cannot listen on " + config_.host + ":" + std::to_string(port) +
                              " (in use? pick another with --port)");
   }
+  static_cast<HttpServer&>(*http_).raise_listen_backlog(1024);
   return port;
 }
 

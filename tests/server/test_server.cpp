@@ -141,6 +141,13 @@ std::string raw_exchange(int port, const std::string& request, int timeout_ms) {
     ssize_t n = recv(fd, buffer, sizeof buffer, 0);
     if (n <= 0) break;
     response.append(buffer, static_cast<std::size_t>(n));
+    // Stop at the end of the first complete response (the server may keep the connection).
+    auto header_end = response.find("\r\n\r\n");
+    auto length_at = response.find("Content-Length: ");
+    if (header_end != std::string::npos && length_at != std::string::npos && length_at < header_end) {
+      std::size_t length = std::stoul(response.substr(length_at + 16));
+      if (response.size() >= header_end + 4 + length) break;
+    }
   }
   close(fd);
   return response;

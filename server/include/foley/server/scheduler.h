@@ -137,7 +137,7 @@ class Scheduler {
   std::condition_variable idle_;
   std::deque<QueuedClip> queue_;
   std::vector<QueuedClip> running_;
-  bool stop_ = false;
+  std::atomic<bool> stop_{false};
   std::atomic<bool> draining_{false};
   SchedulerStats stats_;
   double average_batch_seconds_ = 1.0;
