@@ -55,6 +55,13 @@ export function fieldFromMessage(message) {
   return null;
 }
 
+function sentence(text) {
+  const trimmed = String(text || '').trim();
+  if (!trimmed) return 'That value is not allowed.';
+  const capital = trimmed[0].toUpperCase() + trimmed.slice(1);
+  return /[.!?]$/.test(capital) ? capital : `${capital}.`;
+}
+
 function plainWords(status, body, retryAfter) {
   const serverMessage = body && typeof body.message === 'string' ? body.message : '';
   switch (status) {
@@ -70,10 +77,11 @@ function plainWords(status, body, retryAfter) {
       return 'The request is too large. Shorten the prompt and try again.';
     case 422: {
       const field = fieldFromMessage(serverMessage);
+      if (field === 'username' || field === 'password' || field === 'name') return sentence(serverMessage);
       const label = field ? FIELD_LABELS[field] : null;
       return label
-        ? `The ${label} is not allowed: ${serverMessage}`
-        : `A value is out of range: ${serverMessage}`;
+        ? `Check the ${label}: ${serverMessage}.`
+        : `A value is out of range: ${serverMessage}.`;
     }
     case 429: {
       const wait = retryAfter != null ? retryAfter : null;
