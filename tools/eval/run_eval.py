@@ -273,56 +273,69 @@ def choose_prompts(records, clips_by_id, per_category):
     return by_cat
 
 
+def clip_seconds(clip, fixed, max_seconds):
+    """--seconds > 0: that duration; 0: the held-out clip's own duration in [1 s, max]."""
+    if fixed > 0:
+        return fixed
+    d = clip.seconds if clip.seconds else 3.0
+    return min(round(max(d, 1.0), 2), math.floor(max_seconds * 100) / 100)
+
+
 def stage_generate(net, gen, prompts_by_cat, seconds, out_dir, budget_s, signal_count,
-                   expected_sr, expected_channels, seeds=1, seed0=1000):
+                   expected_sr, expected_channels, seeds=1, seed0=1000, max_seconds=5.0):
+    """English and Chinese prompt of each chosen caption share a seed, so the two
+    languages are compared on the same noise."""
     t0 = time.time()
     records, embeddings, checks = [], [], []
     jobs = []
-    for _ in range(seeds):
+    for s_index in range(seeds):
         for cat_name, clips in sorted(prompts_by_cat.items()):
             for clip in clips:
-                jobs.append((cat_name, "en", clip.caption_en, clip))
-                zh = clip.caption_zh
-                source = "manifest"
+                seed = seed0 + len(jobs) // 2
+                d = clip_seconds(clip, seconds, max_seconds)
+                jobs.append((cat_name, "en", clip.caption_en, clip, seed, d, None))
+                zh, source = clip.caption_zh, "manifest"
                 if not zh:
-                    zh = category_map.by_name(cat_name).chinese[0]
-                    source = "category keyword"
-                jobs.append((cat_name, "zh", zh, clip, source))
+                    zh, source = category_map.by_name(cat_name).chinese[0], "category keyword"
+                jobs.append((cat_name, "zh", zh, clip, seed, d, source))
     os.makedirs(out_dir, exist_ok=True)
     k = 0
 
-    def run_one(prompt, seed, tag):
+    def run_one(prompt, seed, d, tag):
         path = os.path.join(out_dir, f"{k:04d}_{tag}.wav")
-        data, sr = gen(prompt, seconds, seed, path)
-        checks.append(metrics.signal_checks(data, sr, expected_seconds=seconds,
+        data, sr = gen(prompt, d, seed, path)
+        checks.append(metrics.signal_checks(data, sr, expected_seconds=d,
                                             expected_sr=expected_sr,
                                             expected_channels=expected_channels))
         return data, sr
 
-    for job in jobs:
+    for cat_name, lang, prompt, clip, seed, d, zh_source in jobs:
         if time.time() - t0 > budget_s:
             log(f"generation budget reached after {k} clips")
             break
-        cat_name, lang, prompt, clip = job[:4]
         try:
-            data, sr = run_one(prompt, seed0 + k, lang)
+            data, sr = run_one(prompt, seed, d, lang)
         except Exception as e:  # a failing generation is a finding, keep going
             records.append({"category": cat_name, "lang": lang, "prompt": prompt, "error": str(e)})
+            checks.append({"error": str(e)})
             k += 1
             continue
         r = yamnet_result(net, data, sr)
         hit, rank = adherence_hit(net, r, category_map.by_name(cat_name))
-        records.append({"category": cat_name, "lang": lang, "prompt": prompt, "hit": hit,
-                        "rank": rank, "top5": top5_names(net, r), "clip_id": clip.id,
-                        "zh_source": job[4] if lang == "zh" else None})
+        records.append({"category": cat_name, "lang": lang, "prompt": prompt, "seed": seed,
+                        "seconds": d, "hit": hit, "rank": rank, "top5": top5_names(net, r),
+                        "clip_id": clip.id, "zh_source": zh_source,
+                        "file": os.path.basename(out_dir.rstrip("/")) + f"/{k:04d}_{lang}.wav"})
         embeddings.append(r.embedding)
         k += 1
+        if k % 20 == 0:
+            log(f"generated {k} clips")
     # extra generations (new seeds) so the signal checks cover signal_count clips
     i = 0
     while len(checks) < signal_count and jobs and time.time() - t0 <= budget_s:
-        job = jobs[i % len(jobs)]
+        cat_name, lang, prompt, clip, seed, d, _ = jobs[i % len(jobs)]
         try:
-            run_one(job[2], seed0 + 100000 + i, "sig")
+            run_one(prompt, seed0 + 100000 + i, d, "sig")
         except Exception as e:
             checks.append({"error": str(e)})
         i += 1
@@ -434,7 +447,9 @@ def render_report(res):
     if gen:
         L += ["## Generation", "", f"- generator: {gen['generator']}",
               f"- clips: {gen['n_adherence']} for adherence, {gen['signal']['n']} for signal checks, "
-              f"{gen['seconds']:g} s each, wall time {gen['wall_s']:.0f} s"]
+              + (f"{gen['seconds']:g} s each" if gen['seconds'] > 0 else
+                 "each as long as its held-out clip (1 s … model maximum)")
+              + f", wall time {gen['wall_s']:.0f} s"]
         if gen.get("fd") is not None:
             L += [f"- Fréchet distance, YAMNet 1024-d embeddings, generated vs real held-out: "
                   f"**{gen['fd']:.2f}** (generated n={gen['n_embeddings']}, held-out n="
@@ -452,6 +467,9 @@ def render_report(res):
             lu = s["lufs"]
             L.append(f"- loudness (BS.1770 integrated): median {lu['median']:.1f} LUFS, "
                      f"p10–p90 {lu['p10']:.1f} … {lu['p90']:.1f}, min {lu['min']:.1f}, max {lu['max']:.1f}")
+        if gen.get("errors"):
+            L.append("- generation errors (first ones): " + " | ".join(
+                e.replace("\n", " ")[:200] for e in gen["errors"][:3]))
         weak = [c for c, v in gen["adherence_en"]["per_category"].items() if v["rate"] < 0.5]
         if weak:
             L += ["", "Weak categories (English adherence < 50 %): " + ", ".join(sorted(weak))]
@@ -485,7 +503,8 @@ def main() -> int:
     ap.add_argument("--engine-cmd", default=DEFAULT_ENGINE_CMD)
     ap.add_argument("--cfg", type=float, default=4.5)
     ap.add_argument("--steps", type=int, default=0, help="sampler steps (0: model/engine default)")
-    ap.add_argument("--seconds", type=float, default=3.0, help="duration of generated clips")
+    ap.add_argument("--seconds", type=float, default=0.0, help="duration of generated clips "
+                    "(0: each held-out clip's own duration, clamped to [1 s, model maximum])")
     ap.add_argument("--max-real", type=int, default=2000)
     ap.add_argument("--ae-clips", type=int, default=60)
     ap.add_argument("--ae-seconds", type=float, default=4.0)
@@ -584,11 +603,13 @@ def main() -> int:
             clips_by_id = {c.id: c for c in held}
             prompts = choose_prompts(ok, clips_by_id, args.per_category)
             sr = model.sample_rate if model is not None else 48000
+            max_seconds = (model.sample_size / model.sample_rate) if model is not None else 5.0
             log(f"generation with {gen.name}: {sum(len(v) for v in prompts.values())} captions, "
                 f"{len(prompts)} categories")
             recs, gen_emb, checks, wall = stage_generate(
                 net, gen, prompts, args.seconds, args.gen_dir, args.gen_budget_min * 60,
-                args.signal_count, expected_sr=48000, expected_channels=2, seeds=args.seeds)
+                args.signal_count, expected_sr=48000, expected_channels=2, seeds=args.seeds,
+                max_seconds=max_seconds)
             good = [r for r in recs if "error" not in r]
             res["gen"] = {
                 "generator": gen.name, "seconds": args.seconds, "wall_s": wall,
