@@ -338,6 +338,12 @@ async function main() {
     await page.waitForFunction(() => document.querySelectorAll('[data-testid="plaza-item"] canvas[data-drawn="true"]').length === 8);
     await shot('plaza-most-played');
     assert.equal(await page.getAttribute('button[data-sort="popular"]', 'aria-pressed'), 'true');
+    // The pager: past the last page, then back.
+    await openPage('#/plaza?sort=newest&page=2');
+    await page.waitForSelector('#plaza-list .empty:has-text("No clips on this page")');
+    await page.click('.pager a[rel="prev"]');
+    await page.waitForSelector('[data-testid="plaza-item"]');
+    assert.equal(await page.locator('[data-testid="plaza-item"]').count(), 4);
     const bad = await fetch(`${server.url}/studio/api/plaza?sort=oldest`);
     assert.equal(bad.status, 400);
   });
