@@ -115,6 +115,8 @@ class OpenApiTest(unittest.TestCase):
         for method, path in routes:
             by_path.setdefault(path, set()).add(method)
         for path, methods in sorted(by_path.items()):
+            if path.startswith(UNDOCUMENTED_PREFIXES) or path in UNDOCUMENTED_PAGES:
+                continue  # the studio's, present or not depending on its configuration
             with self.subTest(path=path):
                 # A method the route lacks answers 405 + Allow from the router itself, so this
                 # proves the route exists even where a handler 404s an unknown id.
@@ -122,8 +124,6 @@ class OpenApiTest(unittest.TestCase):
                 self.assertEqual(status, 405, "the scanned route does not exist in the binary")
                 allow = {h.lower(): v for h, v in headers.items()}.get("allow", "")
                 self.assertTrue(methods <= {m.strip() for m in allow.split(",")}, f"Allow: {allow}")
-                if path.startswith(UNDOCUMENTED_PREFIXES) or path in UNDOCUMENTED_PAGES:
-                    continue
                 self.assertIn(path, paths, "route missing from api/openapi.json")
                 for method in methods:
                     self.assertIn(method.lower(), paths[path], f"{method} missing from api/openapi.json")
