@@ -128,5 +128,6 @@ class OpenApiTest(unittest.TestCase):
                 for method in methods:
                     self.assertIn(method.lower(), paths[path], f"{method} missing from api/openapi.json")
 
+
 if __name__ == "__main__":
     unittest.main(verbosity=2)
