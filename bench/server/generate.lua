@@ -5,7 +5,8 @@ wrk.body = os.getenv("FOLEY_BODY")
 wrk.headers["Content-Type"] = "application/json"
 wrk.headers["Authorization"] = "Bearer " .. os.getenv("FOLEY_KEY")
 
-local statuses = {}
+-- Global (not local) so done() can read each thread's table with thread:get.
+statuses = {}
 local threads = {}
 
 function setup(thread)

@@ -11,6 +11,8 @@
 #   3. POST generate, 0.5 s WAV, steps 8 - throughput at saturation with the real engine,
 #                                          CONNECTIONS parallel clients (default 8)
 #   4. same with 64 clients against a 16-clip queue - overload: only 200 or 503 expected
+#   5. one client, sequential 0.5 s WAV requests     - server overhead per generate request =
+#                                          mean latency - mean time inside Engine::generate
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 BUILD_DIR="${1:-build}"
@@ -33,13 +35,15 @@ fi
 export FOLEY_KEY
 FOLEY_KEY="$("$FOLEY" keys create --name bench --ttl 1h --data-dir "$WORK/data" 2>/dev/null)"
 "$FOLEY" serve --model "$MODEL" --data-dir "$WORK/data" --port "$PORT" \
-  --rate-limit 100000000 --queue-capacity 16 --max-batch-clips 4 --no-access-log \
+  --rate-limit 1000000 --queue-capacity 16 --max-batch-clips 4 --no-access-log \
   2> "$WORK/server.log" &
 SERVER_PID=$!
-for _ in $(seq 100); do
+for _ in $(seq 600); do
   curl -sf "http://127.0.0.1:$PORT/readyz" > /dev/null && break
+  kill -0 "$SERVER_PID" 2>/dev/null || { echo "server exited:"; cat "$WORK/server.log"; exit 1; }
   sleep 0.1
 done
+curl -sf "http://127.0.0.1:$PORT/readyz" > /dev/null || { echo "server not ready:"; cat "$WORK/server.log"; exit 1; }
 URL="http://127.0.0.1:$PORT"
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
 echo "model: $MODEL"
@@ -54,25 +58,41 @@ FOLEY_BODY='{"args":{"prompt":"door","cfg":12}}' \
   wrk -t2 -c16 -d"${DURATION}s" --latency -s bench/server/generate.lua "$URL/v1/audio/sound_effect_generate"
 echo
 
-echo "== 3. POST generate 0.5 s WAV at saturation: wrk -t2 -c${CONNECTIONS} -d${DURATION}s"
-before=$(curl -s "$URL/metrics")
-FOLEY_BODY='{"args":{"prompt":"heavy wooden door creaks open, then slams","duration":0.5,"seed":1}}' \
-  wrk -t2 -c"$CONNECTIONS" -d"${DURATION}s" --timeout 30s --latency -s bench/server/generate.lua \
-  "$URL/v1/audio/sound_effect_generate"
-after=$(curl -s "$URL/metrics")
 metric() { echo "$1" | awk -v name="$2" '$1 == name {print $2}'; }
-python3 - "$(metric "$before" foley_engine_batches_total)" "$(metric "$after" foley_engine_batches_total)" \
-  "$(metric "$before" foley_engine_batch_seconds_total)" "$(metric "$after" foley_engine_batch_seconds_total)" \
-  "$(metric "$before" foley_clips_generated_total)" "$(metric "$after" foley_clips_generated_total)" <<'PY'
-import sys
-b0, b1, s0, s1, c0, c1 = map(float, sys.argv[1:])
-batches, seconds, clips = b1 - b0, s1 - s0, c1 - c0
+engine_summary() {  # before-metrics after-metrics wrk-output
+  python3 - "$1" "$2" "$3" <<'PY'
+import re, sys
+def value(text, name):
+    for line in text.splitlines():
+        if line.startswith(name + " "):
+            return float(line.split()[1])
+    return 0.0
+before, after, wrk = sys.argv[1:]
+d = {n: value(after, n) - value(before, n) for n in
+     ("foley_engine_batches_total", "foley_engine_batch_seconds_total", "foley_clips_generated_total")}
+batches, seconds, clips = d["foley_engine_batches_total"], d["foley_engine_batch_seconds_total"], d["foley_clips_generated_total"]
 print(f"engine: {int(clips)} clips in {int(batches)} batches, {seconds:.2f} s inside Engine::generate "
-      f"({clips / batches if batches else 0:.2f} clips/batch, {seconds / clips * 1000 if clips else 0:.1f} ms engine time per clip)")
+      f"({clips / max(batches, 1):.2f} clips/batch, {seconds / max(clips, 1) * 1000:.1f} ms engine time per clip)")
+m = re.search(r"Latency\s+([\d.]+)(us|ms|s)", wrk)
+if m and batches:
+    latency_ms = float(m.group(1)) * {"us": 1e-3, "ms": 1.0, "s": 1000.0}[m.group(2)]
+    print(f"mean request latency {latency_ms:.1f} ms, mean engine time per batch {seconds / batches * 1000:.1f} ms")
 PY
-echo
+}
+run_generate() {  # title connections body
+  local threads=$(( $2 < 2 ? $2 : 2 ))
+  echo "== $1: wrk -t$threads -c$2 -d${DURATION}s --timeout 30s --latency -s bench/server/generate.lua"
+  local before after out
+  before=$(curl -s "$URL/metrics")
+  out=$(FOLEY_BODY="$3" wrk -t"$threads" -c"$2" -d"${DURATION}s" --timeout 30s --latency \
+        -s bench/server/generate.lua "$URL/v1/audio/sound_effect_generate")
+  echo "$out"
+  after=$(curl -s "$URL/metrics")
+  engine_summary "$before" "$after" "$out"
+  echo
+}
 
-echo "== 4. overload: 64 clients, 16-clip queue: wrk -t2 -c64 -d${DURATION}s"
-FOLEY_BODY='{"args":{"prompt":"glass breaking","duration":0.5,"seed":2}}' \
-  wrk -t2 -c64 -d"${DURATION}s" --timeout 30s --latency -s bench/server/generate.lua \
-  "$URL/v1/audio/sound_effect_generate"
+BODY='{"args":{"prompt":"heavy wooden door creaks open, then slams","duration":0.5,"seed":1}}'
+run_generate "3. POST generate 0.5 s WAV at saturation" "$CONNECTIONS" "$BODY"
+run_generate "4. overload: 64 clients, 16-clip queue" 64 "$BODY"
+run_generate "5. one client, sequential (overhead = latency - engine time per batch)" 1 "$BODY"

@@ -112,7 +112,6 @@ void handle_generate(App& app, const httplib::Request& req, httplib::Response& r
   ctx.clips = args.n;
   while (!job->wait_for(std::chrono::milliseconds(25))) {
     if (ctx.client_disconnected()) {
-      if (std::getenv("FOLEY_DEBUG_PROBE")) std::fprintf(stderr, "probe: %s disconnected\n", ctx.request_id.c_str());
       job->cancel();
     }
   }

@@ -88,6 +88,9 @@ App::App(ServerConfig config) : config_(std::move(config)) {
                     : config_.queue_capacity_clips + config_.max_batch_clips + 8;
   http_->new_task_queue = [threads] { return new httplib::ThreadPool(static_cast<size_t>(threads)); };
   http_->set_payload_max_length(config_.max_body_bytes);
+  // httplib writes headers and body separately; with Nagle on, a keep-alive client waits for
+  // the 40 ms delayed ACK on every response. Accepted sockets inherit this from the listener.
+  http_->set_tcp_nodelay(true);
   http_->set_read_timeout(10, 0);
   http_->set_write_timeout(30, 0);
 
