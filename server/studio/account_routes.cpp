@@ -19,10 +19,11 @@ json user_json(const User& user) {
 }
 
 // Starts a session: a fresh token on every sign-in (no session fixation).
-void start_session(Studio& studio, httplib::Response& res, const User& user) {
+void start_session(Studio& studio, const httplib::Request& req, httplib::Response& res, const User& user) {
   NewSession created = studio.sessions.create(user);
-  res.set_header("Set-Cookie", session_cookie(created.token, SessionStore::kLifetimeSeconds));
-  res.set_header("Set-Cookie", csrf_cookie(created.session.csrf_token));
+  const bool secure = arrived_over_https(req);
+  res.set_header("Set-Cookie", session_cookie(created.token, SessionStore::kLifetimeSeconds, secure));
+  res.set_header("Set-Cookie", csrf_cookie(created.session.csrf_token, secure));
   res.set_header("Cache-Control", "no-store");
   server::send_json(res, 200,
                     json{{"user", user_json(user)}, {"csrf_token", created.session.csrf_token}}.dump());
@@ -48,7 +49,7 @@ void install_account_routes(const std::shared_ptr<Studio>& studio) {
       csrf = cookie_value(req, kCsrfCookie);
       if (csrf.empty() || csrf.size() > 128) {
         csrf = random_token(32);
-        res.set_header("Set-Cookie", csrf_cookie(csrf));
+        res.set_header("Set-Cookie", csrf_cookie(csrf, arrived_over_https(req)));
       }
     }
     res.set_header("Cache-Control", "no-store");
@@ -71,7 +72,7 @@ void install_account_routes(const std::shared_ptr<Studio>& studio) {
     } catch (const UserExistsError& e) {
       throw ApiError(409, "CONFLICT", std::string(e.what()) + ": choose another username");
     }
-    start_session(*studio, res, user);
+    start_session(*studio, req, res, user);
   }, small_body);
 
   router.add("POST", "/studio/api/signin", [studio](const httplib::Request& req, httplib::Response& res, RequestContext& ctx) {
@@ -88,14 +89,14 @@ void install_account_routes(const std::shared_ptr<Studio>& studio) {
       throw ApiError::unauthorized("wrong username or password");
     }
     studio->login_throttle.record_success(name);
-    start_session(*studio, res, *user);
+    start_session(*studio, req, res, *user);
   }, small_body);
 
   router.add("POST", "/studio/api/signout", [studio](const httplib::Request& req, httplib::Response& res, RequestContext&) {
     auto current = studio->session(req);
     studio->require_csrf(req, current);
     studio->sessions.destroy(cookie_value(req, kSessionCookie));
-    res.set_header("Set-Cookie", session_cookie("", 0));
+    res.set_header("Set-Cookie", session_cookie("", 0, arrived_over_https(req)));
     res.set_header("Cache-Control", "no-store");
     server::send_json(res, 200, R"({"signed_out":true})");
   }, small_body);

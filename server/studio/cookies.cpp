@@ -27,15 +27,23 @@ std::string cookie_value(const httplib::Request& req, const std::string& name) {
   return {};
 }
 
-std::string session_cookie(const std::string& token, int64_t max_age_seconds) {
+std::string session_cookie(const std::string& token, int64_t max_age_seconds, bool secure) {
   // HttpOnly: page scripts (and injected ones) never see it. SameSite=Lax: not sent on
   // cross-site POSTs, yet a link into the studio from elsewhere arrives signed in.
-  return std::string(kSessionCookie) + "=" + token + "; Path=/; HttpOnly; SameSite=Lax; Max-Age=" +
-         std::to_string(max_age_seconds);
+  std::string cookie = std::string(kSessionCookie) + "=" + token +
+                       "; Path=/; HttpOnly; SameSite=Lax; Max-Age=" + std::to_string(max_age_seconds);
+  if (secure) cookie += "; Secure";
+  return cookie;
 }
 
-std::string csrf_cookie(const std::string& token) {
-  return std::string(kCsrfCookie) + "=" + token + "; Path=/; HttpOnly; SameSite=Strict";
+std::string csrf_cookie(const std::string& token, bool secure) {
+  std::string cookie = std::string(kCsrfCookie) + "=" + token + "; Path=/; HttpOnly; SameSite=Strict";
+  if (secure) cookie += "; Secure";
+  return cookie;
+}
+
+bool arrived_over_https(const httplib::Request& req) {
+  return req.get_header_value("X-Forwarded-Proto") == "https";
 }
 
 }  // namespace foley::studio

@@ -33,14 +33,6 @@ export function setCsrfToken(token) {
   csrfToken = token || null;
 }
 
-function readCookie(name) {
-  for (const part of document.cookie.split(';')) {
-    const [key, ...rest] = part.trim().split('=');
-    if (key === name) return decodeURIComponent(rest.join('='));
-  }
-  return null;
-}
-
 // The server names the offending field in its message ("args.cfg must be ..."); find it
 // so the form can point at the right input.
 export function fieldFromMessage(message) {
@@ -127,8 +119,8 @@ export async function request(path, { method = 'GET', json, headers = {}, signal
     init.body = JSON.stringify(json);
   }
   if (method !== 'GET' && method !== 'HEAD') {
-    const token = csrfToken || readCookie('foley_csrf');
-    if (token) init.headers['X-CSRF-Token'] = token;
+    // The token comes from GET /studio/api/session (its cookie is HttpOnly, unreadable here).
+    if (csrfToken) init.headers['X-CSRF-Token'] = csrfToken;
   }
   let response;
   try {

@@ -224,4 +224,9 @@ TEST(Cookies, ValuesAreFoundAmongOthers) {
   EXPECT_EQ(cookie_value(req, "foley_csrf"), "xyz");
   EXPECT_EQ(cookie_value(req, "foley"), "");
   EXPECT_EQ(session_cookie("t", 60), "foley_session=t; Path=/; HttpOnly; SameSite=Lax; Max-Age=60");
+  EXPECT_EQ(csrf_cookie("c", true), "foley_csrf=c; Path=/; HttpOnly; SameSite=Strict; Secure");
+  httplib::Request proxied;
+  proxied.headers.emplace("X-Forwarded-Proto", "https");
+  EXPECT_TRUE(arrived_over_https(proxied));
+  EXPECT_FALSE(arrived_over_https(req));
 }

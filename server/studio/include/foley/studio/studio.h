@@ -48,8 +48,11 @@ struct Studio {
 
 // Cookie value by name from the Cookie header ("" when absent).
 std::string cookie_value(const httplib::Request& req, const std::string& name);
-std::string session_cookie(const std::string& token, int64_t max_age_seconds);
-std::string csrf_cookie(const std::string& token);
+// `secure` adds the Secure attribute: set when the client reached us over HTTPS (a TLS
+// proxy in front says so with X-Forwarded-Proto: https); plain-HTTP loopback cannot use it.
+std::string session_cookie(const std::string& token, int64_t max_age_seconds, bool secure = false);
+std::string csrf_cookie(const std::string& token, bool secure = false);
+bool arrived_over_https(const httplib::Request& req);
 
 // Route installers, one per file.
 void install_account_routes(const std::shared_ptr<Studio>& studio);
