@@ -7,9 +7,10 @@ scripts/install-deps.sh
 scripts/build.sh
 DATA_DIR="${FOLEY_DATA_DIR:-$HOME/.local/share/foley}"
 mkdir -p "$DATA_DIR"
-if [ -z "$(build/cli/foley keys list --data-dir "$DATA_DIR" 2>/dev/null | sed 1d)" ]; then
+if ! build/cli/foley keys list --data-dir "$DATA_DIR" 2>/dev/null | grep -q ' active '; then
   echo "Creating a first API key (shown once):"
   build/cli/foley keys create --name default --ttl 30d --data-dir "$DATA_DIR"
 fi
+echo "Studio and API: http://${FOLEY_HOST:-127.0.0.1}:${FOLEY_PORT:-8080}/  (docs/server.md, docs/studio.md)"
 exec build/cli/foley serve --model models/foley-mini --data-dir "$DATA_DIR" \
   --host "${FOLEY_HOST:-127.0.0.1}" --port "${FOLEY_PORT:-8080}" "$@"
