@@ -9,6 +9,7 @@ Usage: train_autoencoder.py --cache data-cache --out checkpoints [--minutes 45]
 import argparse
 import os
 import random
+import signal
 import time
 
 import numpy as np
@@ -97,7 +98,9 @@ def main():
     start = time.time()
     last_save = start
     running = []
-    while step < args.steps and (time.time() - start) < args.minutes * 60:
+    stop = []  # SIGTERM ends the run cleanly: the loop exits and the checkpoint is saved
+    signal.signal(signal.SIGTERM, lambda *_: stop.append(True))
+    while step < args.steps and (time.time() - start) < args.minutes * 60 and not stop:
         x = sampler.batch(args.batch)
         pre = ae.encoder(x)
         z, kl = ae.bottleneck.encode(pre, return_kl=True)

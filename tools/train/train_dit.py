@@ -14,6 +14,7 @@ import argparse
 import copy
 import os
 import random
+import signal
 import time
 
 import sentencepiece as spm
@@ -23,7 +24,7 @@ import torch.nn.functional as F
 import common
 from vocabulary import CATEGORY_NAMES
 
-WINDOWS = ((32, 0.4), (64, 0.45), (128, 0.15))
+WINDOWS = ((32, 0.6), (64, 0.3), (128, 0.1))
 
 
 class Batcher:
@@ -121,7 +122,9 @@ def main():
                                            "optimizer": opt.state_dict(), "step": step, "log": log,
                                            "latent_std": latents["latent_std"]})
 
-    while step < args.steps and (time.time() - start) < args.minutes * 60:
+    stop = []  # SIGTERM ends the run cleanly: the loop exits and the checkpoint is saved
+    signal.signal(signal.SIGTERM, lambda *_: stop.append(True))
+    while step < args.steps and (time.time() - start) < args.minutes * 60 and not stop:
         x0, seconds, ids, mask = batcher.batch(args.batch)
         cond = conditioning(model, t5, ids, mask, seconds)
         t = torch.sigmoid(torch.randn(x0.shape[0]))
