@@ -36,5 +36,32 @@ TEST(Bf16, DitCloseToFloat32) {
   }
 }
 
+TEST(Bf16, DecoderCloseToFloat32) {
+  const auto dir = testing::data_dir() / "saos-tiny";
+  auto f32 = SaosModel::load(dir, Precision::kF32);
+  auto bf16 = SaosModel::load(dir, Precision::kBF16);
+  auto cases = io::SafetensorsFile::open(dir / "cases.safetensors");
+  const Tensor z = cases->load_f32("decode.latent");
+  const Tensor a = f32->decoder().decode(z.data(), z.dim(2));
+  const Tensor b = bf16->decoder().decode(z.data(), z.dim(2));
+  ASSERT_EQ(a.shape(), b.shape());
+  double dot = 0, na = 0, nb = 0;
+  for (int64_t i = 0; i < a.numel(); ++i) {
+    dot += static_cast<double>(a[i]) * b[i];
+    na += static_cast<double>(a[i]) * a[i];
+    nb += static_cast<double>(b[i]) * b[i];
+  }
+  EXPECT_GT(dot / std::sqrt(na * nb), 0.999);
+}
+
+TEST(Bf16, ConversionRoundsToNearestEven) {
+  EXPECT_EQ(ops::float_to_bf16(1.0f), 0x3f80);
+  const float values[20] = {1.0f, -2.5f, 3.14159f, 1e-20f, 65504.0f, 1.00390625f, 1.01171875f, 0.0f, -0.0f, 7.0f,
+                            1.0f, -2.5f, 3.14159f, 1e-20f, 65504.0f, 1.00390625f, 1.01171875f, 0.0f, -0.0f, 7.0f};
+  uint16_t bulk[20];
+  ops::floats_to_bf16(values, bulk, 20);
+  for (int i = 0; i < 20; ++i) EXPECT_EQ(bulk[i], ops::float_to_bf16(values[i])) << i;
+}
+
 }  // namespace
 }  // namespace foley

@@ -4,6 +4,8 @@
 #include <cmath>
 #include <cstring>
 
+#include "ops/linear_weight.h"
+
 namespace foley {
 
 OobleckDecoder::Snake OobleckDecoder::load_snake(const WeightReader& w, int64_t channels) const {
@@ -48,8 +50,24 @@ OobleckDecoder::Conv OobleckDecoder::load_conv_transpose(const WeightReader& w, 
   return c;
 }
 
-OobleckDecoder::OobleckDecoder(const OobleckDecoderConfig& config, const WeightReader& weights)
-    : config_(config) {
+void OobleckDecoder::prepare_bf16(Conv& c) const {
+  if (!bf16_) return;
+  c.weight_bf16.resize(static_cast<std::size_t>(c.weight.numel()));
+  if (!c.transposed) {
+    ops::floats_to_bf16(c.weight.data(), c.weight_bf16.data(), c.weight.numel());
+    return;
+  }
+  // [in, out·k] -> [out·k, in] so the transposed conv's GEMM reads A row-major.
+  const int64_t rows = c.out * c.k;
+  for (int64_t ci = 0; ci < c.in; ++ci) {
+    for (int64_t r = 0; r < rows; ++r) {
+      c.weight_bf16[static_cast<std::size_t>(r * c.in + ci)] = ops::float_to_bf16(c.weight[ci * rows + r]);
+    }
+  }
+}
+
+OobleckDecoder::OobleckDecoder(const OobleckDecoderConfig& config, const WeightReader& weights, bool bf16)
+    : config_(config), bf16_(bf16 && ops::bf16_available()) {
   std::vector<int64_t> mults = {1};
   for (int m : config.c_mults) mults.push_back(m);
   const int64_t C = config.channels;
@@ -79,6 +97,15 @@ OobleckDecoder::OobleckDecoder(const OobleckDecoderConfig& config, const WeightR
   }
   final_snake_ = load_snake(layers.sub(std::to_string(index)), C);
   output_conv_ = load_conv(layers, std::to_string(index + 1), C, config.out_channels, 7, 3, 1, false);
+  prepare_bf16(input_conv_);
+  prepare_bf16(output_conv_);
+  for (Stage& st : stages_) {
+    prepare_bf16(st.up);
+    for (ResidualUnit& r : st.units) {
+      prepare_bf16(r.conv1);
+      prepare_bf16(r.conv2);
+    }
+  }
 }
 
 void OobleckDecoder::activation(const Snake& snake, const float* x, float* y, int64_t channels, int64_t t) const {
@@ -96,13 +123,13 @@ int64_t OobleckDecoder::run_conv(const Conv& conv, const float* x, int64_t t, Te
     const int64_t tout = ops::conv_transpose1d_output_length(t, conv.k, conv.stride, conv.padding);
     out.resize({conv.out, tout});
     ops::conv_transpose1d(x, conv.in, t, conv.weight.data(), conv.out, conv.k, bias, conv.stride, conv.padding,
-                          out.data(), scratch_);
+                          out.data(), scratch_, conv.bf16());
     return tout;
   }
   const int64_t tout = ops::conv1d_output_length(t, conv.k, conv.padding, conv.dilation);
   out.resize({conv.out, tout});
   ops::conv1d(x, conv.in, t, conv.weight.data(), conv.out, conv.k, bias, conv.padding, conv.dilation, out.data(),
-              scratch_);
+              scratch_, false, conv.bf16());
   return tout;
 }
 
@@ -122,7 +149,7 @@ Tensor OobleckDecoder::decode(const float* latents, int64_t frames, std::vector<
       activation(r.snake2, buf_c_.data(), buf_c_.data(), ch, t);
       // a += conv2(c): the residual add fused into the 1×1 GEMM.
       ops::conv1d(buf_c_.data(), ch, t, r.conv2.weight.data(), ch, 1, r.conv2.bias.data(), 0, 1, buf_a_.data(),
-                  scratch_, true);
+                  scratch_, true, r.conv2.bf16());
     }
     if (layer_outputs) layer_outputs->push_back(buf_a_);
   }

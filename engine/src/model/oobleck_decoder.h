@@ -19,7 +19,8 @@ namespace foley {
 
 class OobleckDecoder {
  public:
-  OobleckDecoder(const OobleckDecoderConfig& config, const WeightReader& weights);
+  // bf16: run the convolutions' GEMMs in BF16 when the CPU supports it (not for parity).
+  OobleckDecoder(const OobleckDecoderConfig& config, const WeightReader& weights, bool bf16 = false);
 
   // latents [latent_dim, frames] -> audio [out_channels, frames·hop]. `layer_outputs`
   // (optional) receives each top-level layer's output (decoder.layers[i]).
@@ -41,6 +42,8 @@ class OobleckDecoder {
   };
   struct Conv {
     Tensor weight, bias;     // bias empty when absent
+    std::vector<uint16_t> weight_bf16;  // BF16 path: [out, in·k], or [out·k, in] when transposed
+    const uint16_t* bf16() const { return weight_bf16.empty() ? nullptr : weight_bf16.data(); }
     int64_t in = 0, out = 0, k = 0, stride = 1, padding = 0, dilation = 1;
     bool transposed = false;
   };
@@ -65,7 +68,10 @@ class OobleckDecoder {
   // Runs conv into `out` (resized); returns the output length.
   int64_t run_conv(const Conv& conv, const float* x, int64_t t, Tensor& out);
 
+  void prepare_bf16(Conv& conv) const;
+
   OobleckDecoderConfig config_;
+  bool bf16_ = false;
   int64_t hop_ = 1;
   Conv input_conv_;
   std::vector<Stage> stages_;

@@ -9,6 +9,8 @@
 #include "ops/gemm.h"
 
 #ifdef FOLEY_HAVE_DNNL
+#include <immintrin.h>
+
 #include <dnnl.hpp>
 #endif
 
@@ -18,7 +20,7 @@ namespace foley::ops {
 
 namespace {
 
-uint16_t to_bf16(float f) {
+uint16_t to_bf16_impl(float f) {
   uint32_t bits;
   std::memcpy(&bits, &f, 4);
   if ((bits & 0x7f800000u) == 0x7f800000u && (bits & 0x7fffffu)) return static_cast<uint16_t>((bits >> 16) | 0x40);
@@ -31,7 +33,67 @@ dnnl::engine& cpu_engine() {
   return engine;
 }
 
+uint16_t to_bf16(float f) { return to_bf16_impl(f); }
+
 }  // namespace
+
+uint16_t float_to_bf16(float f) { return to_bf16_impl(f); }
+
+namespace {
+__attribute__((target("avx512f,avx512bf16"))) void floats_to_bf16_avx512(const float* src, uint16_t* dst,
+                                                                          int64_t n) {
+  int64_t i = 0;
+  for (; i + 16 <= n; i += 16) {
+    const __m256bh v = _mm512_cvtneps_pbh(_mm512_loadu_ps(src + i));
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(dst + i), reinterpret_cast<const __m256i&>(v));
+  }
+  for (; i < n; ++i) dst[i] = to_bf16_impl(src[i]);
+}
+}  // namespace
+
+void floats_to_bf16(const float* src, uint16_t* dst, int64_t n) {
+  if (bf16_available()) {
+    floats_to_bf16_avx512(src, dst, n);
+    return;
+  }
+  for (int64_t i = 0; i < n; ++i) dst[i] = to_bf16_impl(src[i]);
+}
+
+void gemm_bf16(int64_t m, int64_t n, int64_t k, const uint16_t* a, const uint16_t* b, float* c, int64_t ldc,
+               bool accumulate) {
+  using dt = dnnl::memory::data_type;
+  using tag = dnnl::memory::format_tag;
+  // The decoder uses a handful of shapes (fixed tiles and chunk lengths): cache primitives.
+  static std::mutex mutex;
+  static std::map<std::tuple<int64_t, int64_t, int64_t, int64_t, bool>, dnnl::matmul> cache;
+  const dnnl::memory::desc a_md({m, k}, dt::bf16, tag::ab);
+  const dnnl::memory::desc b_md({k, n}, dt::bf16, tag::ab);
+  const dnnl::memory::desc c_md({m, n}, dt::f32, dnnl::memory::dims{ldc, 1});
+  dnnl::matmul prim;
+  {
+    std::lock_guard<std::mutex> lock(mutex);
+    const auto key = std::make_tuple(m, n, k, ldc, accumulate);
+    auto it = cache.find(key);
+    if (it == cache.end()) {
+      dnnl::primitive_attr attr;
+      if (accumulate) {
+        dnnl::post_ops ops;
+        ops.append_sum(1.0f);
+        attr.set_post_ops(ops);
+      }
+      dnnl::matmul::desc desc(a_md, b_md, c_md);
+      dnnl::matmul::primitive_desc pd(desc, attr, cpu_engine());
+      it = cache.emplace(key, dnnl::matmul(pd)).first;
+    }
+    prim = it->second;
+  }
+  dnnl::memory am(a_md, cpu_engine(), const_cast<uint16_t*>(a));
+  dnnl::memory bm(b_md, cpu_engine(), const_cast<uint16_t*>(b));
+  dnnl::memory cm(c_md, cpu_engine(), c);
+  dnnl::stream stream(cpu_engine());
+  prim.execute(stream, {{DNNL_ARG_SRC, am}, {DNNL_ARG_WEIGHTS, bm}, {DNNL_ARG_DST, cm}});
+  stream.wait();
+}
 
 bool bf16_available() {
   static const bool ok = __builtin_cpu_supports("avx512bf16");
@@ -75,7 +137,7 @@ void LinearWeight::apply(const float* x, int64_t rows, float* y, const float* bi
     it = bf16_->primitives.emplace(rows, dnnl::matmul(pd)).first;
   }
   bf16_->src.resize(static_cast<std::size_t>(rows * in_));
-  for (int64_t i = 0; i < rows * in_; ++i) bf16_->src[static_cast<std::size_t>(i)] = to_bf16(x[i]);
+  floats_to_bf16(x, bf16_->src.data(), rows * in_);
   float* out = y;
   if (accumulate) {
     bf16_->dst.resize(static_cast<std::size_t>(rows * out_));
@@ -101,6 +163,18 @@ void LinearWeight::apply(const float* x, int64_t rows, float* y, const float* bi
 #else  // no oneDNN: BF16 requests fall back to float32
 
 bool bf16_available() { return false; }
+uint16_t float_to_bf16(float f) {
+  uint32_t bits;
+  std::memcpy(&bits, &f, 4);
+  bits += 0x7fffu + ((bits >> 16) & 1u);
+  return static_cast<uint16_t>(bits >> 16);
+}
+void floats_to_bf16(const float* src, uint16_t* dst, int64_t n) {
+  for (int64_t i = 0; i < n; ++i) dst[i] = float_to_bf16(src[i]);
+}
+void gemm_bf16(int64_t, int64_t, int64_t, const uint16_t*, const uint16_t*, float*, int64_t, bool) {
+  throw EngineError("BF16 GEMM needs oneDNN");
+}
 struct LinearWeight::Bf16 {};
 LinearWeight::LinearWeight(Tensor weight, bool) : f32_(std::move(weight)), in_(f32_.dim(1)), out_(f32_.dim(0)) {}
 void LinearWeight::apply(const float* x, int64_t rows, float* y, const float* bias, bool accumulate) const {

@@ -14,6 +14,16 @@ namespace foley::ops {
 // True when this build has oneDNN and the CPU executes BF16 dot products natively.
 bool bf16_available();
 
+// Round-to-nearest-even float -> bfloat16 bits.
+uint16_t float_to_bf16(float f);
+// The same over a contiguous run (AVX-512 BF16 instructions when the CPU has them).
+void floats_to_bf16(const float* src, uint16_t* dst, int64_t n);
+
+// C[m, n] (row stride ldc, float32) = A[m, k] · B[k, n] (+ C when accumulate), A and B
+// row-major BF16. Only valid when bf16_available(); throws EngineError otherwise.
+void gemm_bf16(int64_t m, int64_t n, int64_t k, const uint16_t* a, const uint16_t* b, float* c, int64_t ldc,
+               bool accumulate);
+
 class LinearWeight {
  public:
   LinearWeight();

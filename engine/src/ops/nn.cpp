@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "ops/gemm.h"
+#include "ops/linear_weight.h"
 #include "ops/parallel.h"
 
 #ifdef __AVX2__
@@ -107,7 +108,7 @@ int64_t tile_columns(int64_t rows) {
 
 void conv1d(const float* x, int64_t cin, int64_t tin, const float* w, int64_t cout, int64_t k,
             const float* bias, int64_t padding, int64_t dilation, float* y, ConvScratch& scratch,
-            bool accumulate) {
+            bool accumulate, const uint16_t* w_bf16) {
   const int64_t tout = conv1d_output_length(tin, k, padding, dilation);
   if (tout <= 0) throw EngineError("conv1d: input too short for the kernel");
   if (!accumulate) {
@@ -121,11 +122,37 @@ void conv1d(const float* x, int64_t cin, int64_t tin, const float* w, int64_t co
       for (int64_t t = 0; t < tout; ++t) yr[t] += bias[c];
     }
   }
-  if (k == 1 && padding == 0) {
+  if (k == 1 && padding == 0 && !w_bf16) {
     gemm(false, false, cout, tout, cin, 1.0f, w, cin, x, tin, 1.0f, y, tout);
     return;
   }
   const int64_t rows = cin * k;
+  if (w_bf16) {
+    // BF16: gather the im2col tile straight into BF16, then one oneDNN GEMM per tile.
+    const int64_t tile = std::min(tout, tile_columns(rows));
+    const std::size_t need = static_cast<std::size_t>(rows * tile);
+    if (scratch.columns_bf16.size() < need) scratch.columns_bf16.resize(need);
+    uint16_t* cols = scratch.columns_bf16.data();
+    for (int64_t t0 = 0; t0 < tout; t0 += tile) {
+      const int64_t tt = std::min(tile, tout - t0);
+      parallel_for(cin, std::max<int64_t>(1, 65536 / std::max<int64_t>(k * tt, 1)), [&](int64_t c0, int64_t c1) {
+        for (int64_t ci = c0; ci < c1; ++ci) {
+          const float* xr = x + ci * tin;
+          for (int64_t kk = 0; kk < k; ++kk) {
+            uint16_t* cr = cols + (ci * k + kk) * tt;
+            const int64_t shift = t0 + kk * dilation - padding;
+            const int64_t lo = std::clamp<int64_t>(-shift, 0, tt);
+            const int64_t hi = std::clamp<int64_t>(tin - shift, lo, tt);
+            std::fill(cr, cr + lo, uint16_t{0});
+            floats_to_bf16(xr + shift + lo, cr + lo, hi - lo);
+            std::fill(cr + hi, cr + tt, uint16_t{0});
+          }
+        }
+      });
+      gemm_bf16(cout, tt, rows, w_bf16, cols, y + t0, tout, true);
+    }
+    return;
+  }
   const int64_t tile = std::min(tout, tile_columns(rows));
   const std::size_t need = static_cast<std::size_t>(rows * tile);
   if (scratch.columns.size() < need) scratch.columns.resize(need);
@@ -154,7 +181,7 @@ int64_t conv_transpose1d_output_length(int64_t tin, int64_t k, int64_t stride, i
 
 void conv_transpose1d(const float* x, int64_t cin, int64_t tin, const float* w, int64_t cout,
                       int64_t k, const float* bias, int64_t stride, int64_t padding, float* y,
-                      ConvScratch& scratch) {
+                      ConvScratch& scratch, const uint16_t* wt_bf16) {
   const int64_t tout = conv_transpose1d_output_length(tin, k, stride, padding);
   if (tout <= 0) throw EngineError("conv_transpose1d: input too short for the kernel");
   for (int64_t c = 0; c < cout; ++c) {
@@ -169,7 +196,14 @@ void conv_transpose1d(const float* x, int64_t cin, int64_t tin, const float* w, 
   for (int64_t t0 = 0; t0 < tin; t0 += tile) {
     const int64_t tt = std::min(tile, tin - t0);
     // cols[co*k + kk, j] = sum_ci w[ci, co, kk] · x[ci, t0 + j]
-    gemm(true, false, rows, tt, cin, 1.0f, w, rows, x + t0, tin, 0.0f, cols, tt);
+    if (wt_bf16) {
+      const std::size_t need_in = static_cast<std::size_t>(cin * tt);
+      if (scratch.input_bf16.size() < need_in) scratch.input_bf16.resize(need_in);
+      for (int64_t ci = 0; ci < cin; ++ci) floats_to_bf16(x + ci * tin + t0, scratch.input_bf16.data() + ci * tt, tt);
+      gemm_bf16(rows, tt, cin, wt_bf16, scratch.input_bf16.data(), cols, tt, false);
+    } else {
+      gemm(true, false, rows, tt, cin, 1.0f, w, rows, x + t0, tin, 0.0f, cols, tt);
+    }
     for (int64_t co = 0; co < cout; ++co) {
       float* yr = y + co * tout;
       for (int64_t kk = 0; kk < k; ++kk) {

@@ -41,21 +41,25 @@ void attention_head(const float* q, int64_t q_stride, const float* k, int64_t k_
 // Scratch for convolutions (im2col / col2im tiles).
 struct ConvScratch {
   std::vector<float> columns;
+  std::vector<uint16_t> columns_bf16, input_bf16;
 };
 
 // y[cout, tout] = conv1d(x[cin, tin], w[cout, cin, k]) + bias, stride 1, zero padding
 // `padding` on both sides, dilation `dilation`. tout = tin + 2p - d(k-1). `accumulate` adds
 // into y (residual connections).
+// w_bf16 (optional): the same weights as BF16 [cout, cin·k]; when given, the GEMM runs in
+// BF16 through oneDNN (gemm_bf16) with float32 accumulation.
 void conv1d(const float* x, int64_t cin, int64_t tin, const float* w, int64_t cout, int64_t k,
             const float* bias, int64_t padding, int64_t dilation, float* y, ConvScratch& scratch,
-            bool accumulate = false);
+            bool accumulate = false, const uint16_t* w_bf16 = nullptr);
 int64_t conv1d_output_length(int64_t tin, int64_t k, int64_t padding, int64_t dilation);
 
 // y[cout, tout] = conv_transpose1d(x[cin, tin], w[cin, cout, k], stride, padding) + bias.
 // tout = (tin - 1)·stride − 2·padding + k.
+// wt_bf16 (optional): the weights transposed to [cout·k, cin] as BF16 (BF16 GEMM path).
 void conv_transpose1d(const float* x, int64_t cin, int64_t tin, const float* w, int64_t cout,
                       int64_t k, const float* bias, int64_t stride, int64_t padding, float* y,
-                      ConvScratch& scratch);
+                      ConvScratch& scratch, const uint16_t* wt_bf16 = nullptr);
 int64_t conv_transpose1d_output_length(int64_t tin, int64_t k, int64_t stride, int64_t padding);
 
 // SnakeBeta on x[channels, t] in place: x + inv_beta[c]·sin²(alpha[c]·x), with alpha and

@@ -23,7 +23,8 @@ std::unique_ptr<SaosModel> SaosModel::load(const std::filesystem::path& model_di
   }
   m->dit_ = std::make_unique<DiffusionTransformer>(c.dit, WeightReader(f, "model.model."),
                                                  precision == Precision::kBF16);
-  m->decoder_ = std::make_unique<OobleckDecoder>(c.pretransform.decoder, WeightReader(f, "pretransform.model.decoder."));
+  m->decoder_ = std::make_unique<OobleckDecoder>(c.pretransform.decoder, WeightReader(f, "pretransform.model.decoder."),
+                                                precision == Precision::kBF16);
   return m;
 }
 
