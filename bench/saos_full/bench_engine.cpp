@@ -105,6 +105,12 @@ double process_cpu_s() {
   return seconds(usage.ru_utime) + seconds(usage.ru_stime);
 }
 
+// 1-minute load average, to tell a quiet machine from a shared one in the report.
+double load_average() {
+  double load[1] = {0.0};
+  return getloadavg(load, 1) == 1 ? load[0] : -1.0;
+}
+
 double median(std::vector<double> values) {
   std::sort(values.begin(), values.end());
   const std::size_t n = values.size();
@@ -133,8 +139,16 @@ std::string bench_cfg(foley::Engine& engine, const Args& args, double cfg, doubl
   std::map<std::string, std::vector<double>> series;
   for (int run = 0; run <= args.runs; ++run) {  // run 0 is the warm-up
     const double cpu_start = process_cpu_s();
+    // Process CPU time when the last sampler step ends splits the clip's CPU time into
+    // (text encoder + sampler) and (decoder + post-processing): on a shared machine CPU time
+    // is a steadier measure than the wall times of last_timings().
+    double cpu_after_sampler = cpu_start;
+    foley::GenerateCallbacks callbacks;
+    callbacks.on_step = [&cpu_after_sampler](int step, int total) {
+      if (step + 1 == total) cpu_after_sampler = process_cpu_s();
+    };
     const auto start = std::chrono::steady_clock::now();
-    const auto clips = engine.generate(std::span<const foley::ClipRequest>(&request, 1));
+    const auto clips = engine.generate(std::span<const foley::ClipRequest>(&request, 1), callbacks);
     const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     const double cpu = process_cpu_s() - cpu_start;
     if (clips.size() != 1 || clips[0].pcm.empty()) throw foley::EngineError("generate() returned no audio");
@@ -146,6 +160,8 @@ std::string bench_cfg(foley::Engine& engine, const Args& args, double cfg, doubl
     series["postprocess"].push_back(t.postprocess);
     series["total"].push_back(wall);
     series["total_cpu"].push_back(cpu);
+    series["text_and_sampler_cpu"].push_back(cpu_after_sampler - cpu_start);
+    series["decoder_and_post_cpu"].push_back(cpu - (cpu_after_sampler - cpu_start));
     std::cerr << "cfg " << cfg << " run " << run << ": total " << wall << " s (text " << t.text_encoder
               << ", sampler " << t.sampler << ", decoder " << t.decoder << ", post " << t.postprocess
               << "), cpu " << cpu << " s\n";
@@ -165,6 +181,7 @@ std::string bench_cfg(foley::Engine& engine, const Args& args, double cfg, doubl
 int main(int argc, char** argv) {
   const Args args = parse_args(argc, argv);
   try {
+    const double load_at_start = load_average();
     foley::EngineOptions options;
     options.threads = args.threads;
     options.precision = args.bf16 ? foley::Precision::kBF16 : foley::Precision::kF32;
@@ -188,6 +205,7 @@ int main(int argc, char** argv) {
               << ", \"decode_overlap_frames\": " << args.decode_overlap_frames
               << ", \"clip_seconds\": " << duration_s << ", \"model_sample_rate\": " << info.model_sample_rate
               << ", \"runs\": " << args.runs << ", \"load_s\": " << load_s
+              << ", \"loadavg\": \"" << load_at_start << " at start, " << load_average() << " at the end\""
               << ", \"rss_after_load_mb\": " << rss_after_load << ", \"peak_rss_mb\": " << peak_rss_mb()
               << ", \"results\": [";
     for (std::size_t i = 0; i < results.size(); ++i) std::cout << (i ? ", " : "") << results[i];

@@ -144,6 +144,26 @@ def main():
     if e1:
         add(f"| post-processing (resample to 48 kHz, normalise, PCM) | | | | | {fmt(g(e1, 'postprocess'), 3)} | | engine only |")
     add("")
+    add("### CPU time (process, all threads; steadier than wall time on a shared machine)")
+    add("")
+    add("| part | PyTorch CPU-s | engine CPU-s | PyTorch / engine |")
+    add("|---|---:|---:|---:|")
+    cpu_rows = [
+        ("T5 + sampling, cfg 1", ["t5", "sample_cfg1"], g(e1, "text_and_sampler_cpu")),
+        ("T5 + sampling, cfg 4.5", ["t5", "sample_cfg4.5"], g(e45, "text_and_sampler_cpu")),
+        ("decode (+ engine post-processing), whole clip", ["decode"], g(e1, "decoder_and_post_cpu")),
+        ("decode (+ engine post-processing), chunked 128/32", ["decode_chunked"], g(c1, "decoder_and_post_cpu")),
+        ("whole clip, cfg 1", ["t5", "sample_cfg1", "decode"], g(e1, "total_cpu")),
+        ("whole clip, cfg 4.5", ["t5", "sample_cfg4.5", "decode"], g(e45, "total_cpu")),
+    ]
+    for label, keys, eng in cpu_rows:
+        ptv = sum(ptc[k] for k in keys) if all(ptc.get(k) for k in keys) else None
+        add(f"| {label} | {fmt(ptv)} | {fmt(eng)} | {fmt(ptv / eng if (ptv and eng) else None)} |")
+    for name, e in (("whole-clip decode", eu), ("chunked decode", ec)):
+        if e and "loadavg" in e:
+            add(f"")
+            add(f"Load average (1 min) around the engine run ({name}): {e['loadavg']}.")
+    add("")
     add("## Peak memory (RSS)")
     add("")
     add("| process | after load | peak |")

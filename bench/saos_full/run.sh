@@ -58,7 +58,9 @@ if [[ $SKIP_PYTORCH == 0 ]]; then
     --json "$RESULTS/pytorch.json" | tee "$RESULTS/pytorch.log"
 fi
 
-ENGINE_BIN="$BUILD/bench/foley_bench_saos"
+# FOLEY_BENCH_ENGINE_BIN / FOLEY_BENCH_GEMM_BIN: binaries built elsewhere (e.g. from a clean
+# snapshot of the committed engine while its working tree is mid-edit).
+ENGINE_BIN="${FOLEY_BENCH_ENGINE_BIN:-$BUILD/bench/foley_bench_saos}"
 if [[ $SKIP_ENGINE == 0 ]]; then
   if [[ -x "$ENGINE_BIN" ]]; then
     echo "== C++ engine, whole-clip decode"
@@ -81,7 +83,7 @@ if [[ $SKIP_ENGINE == 0 ]]; then
   fi
 fi
 
-GEMM_BIN="$BUILD/bench/foley_bench_dit_gemm"
+GEMM_BIN="${FOLEY_BENCH_GEMM_BIN:-$BUILD/bench/foley_bench_dit_gemm}"
 if [[ $SKIP_GEMM == 0 && -x "$GEMM_BIN" ]]; then
   echo "== DiT GEMM shapes"
   $NICE "$GEMM_BIN" --benchmark_format=json --benchmark_out="$RESULTS/gemm.json" \
