@@ -168,7 +168,7 @@ Tensor OobleckDecoder::decode(const float* latents, int64_t frames, std::vector<
 }
 
 Tensor OobleckDecoder::decode_chunked(const float* latents, int64_t frames, int64_t chunk, int64_t overlap,
-                                      int64_t keep_samples) {
+                                      int64_t keep_samples, const std::function<void()>& between_chunks) {
   keep_samples = std::clamp<int64_t>(keep_samples, 0, frames * hop_);
   const int64_t ld = config_.latent_dim, oc = config_.out_channels;
   Tensor out({oc, keep_samples});
@@ -177,6 +177,7 @@ Tensor OobleckDecoder::decode_chunked(const float* latents, int64_t frames, int6
   const int64_t context = std::max<int64_t>(overlap / 2, 0);
   Tensor piece;
   for (int64_t s0 = 0; s0 < frames && s0 * hop_ < keep_samples; s0 += chunk) {
+    if (between_chunks) between_chunks();
     const int64_t s1 = std::min(frames, s0 + chunk);
     const int64_t lo = std::max<int64_t>(0, s0 - context);
     const int64_t hi = std::min(frames, s1 + context);

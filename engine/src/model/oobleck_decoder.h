@@ -8,6 +8,7 @@
 // edges are dropped, so memory is bounded by the chunk size, not the clip length.
 #pragma once
 
+#include <functional>
 #include <vector>
 
 #include "core/tensor.h"
@@ -29,8 +30,9 @@ class OobleckDecoder {
   // Chunked: decodes frames [0, frames) in chunks of `chunk` frames with `overlap` frames of
   // context (split across both sides), writing only the first `keep_samples` samples
   // (<= frames·hop). chunk == 0 decodes at once.
+  // `between_chunks` (optional) runs before each chunk (cancellation polling; may throw).
   Tensor decode_chunked(const float* latents, int64_t frames, int64_t chunk, int64_t overlap,
-                        int64_t keep_samples);
+                        int64_t keep_samples, const std::function<void()>& between_chunks = {});
 
   int64_t hop() const { return hop_; }
   int latent_dim() const { return config_.latent_dim; }

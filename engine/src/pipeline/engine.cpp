@@ -167,7 +167,8 @@ class SaosEngine final : public Engine {
     }
     const int64_t model_samples = static_cast<int64_t>(std::ceil(r.duration_s * c.sample_rate));
     const int64_t keep = std::min<int64_t>(frames * dec.hop(), model_samples + dec.hop());
-    Tensor audio = dec.decode_chunked(x.data(), frames, options_.decode_chunk_frames, options_.decode_overlap_frames, keep);
+    Tensor audio = dec.decode_chunked(x.data(), frames, options_.decode_chunk_frames, options_.decode_overlap_frames, keep,
+                                      [&] { check_cancel(cb); });
     timings_.decoder += seconds_since(t0);
     check_cancel(cb);
 
