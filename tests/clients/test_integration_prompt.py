@@ -1,9 +1,12 @@
 #!/usr/bin/env python3
-"""The code in docs/integration-prompt.md runs as written against a live `foley serve`.
+"""The code in docs/integration-prompt.md and in the SDK READMEs runs as written against a
+live `foley serve`.
 
 Each fenced block tagged python, typescript or bash is extracted and run in a fresh
 directory with only FOLEY_API_KEY and FOLEY_BASE_URL set, as a developer would. The
-TypeScript block is type-checked strictly with the SDK's pinned tsc, then run on Node.
+TypeScript block is type-checked strictly with the SDK's pinned tsc, then run on Node. The
+READMEs' first examples run against the SDKs (the TypeScript one against the build in
+$FOLEY_TS_DIST, installed as @foley/client).
 """
 
 from __future__ import annotations
@@ -30,8 +33,8 @@ TSC = os.path.join(TS_DIR, "node_modules", "typescript", "bin", "tsc")
 SERVER: LiveServer
 
 
-def code_blocks(language: str) -> list:
-    with open(PROMPT_PATH, encoding="utf-8") as file:
+def code_blocks(language: str, path: str = PROMPT_PATH) -> list:
+    with open(path, encoding="utf-8") as file:
         text = file.read()
     return re.findall(rf"^```{language}\n(.*?)^```", text, flags=re.S | re.M)
 
@@ -45,7 +48,9 @@ def tearDownModule() -> None:
     SERVER.stop()
 
 
-class IntegrationPromptTest(unittest.TestCase):
+class InFreshDirectory(unittest.TestCase):
+    """Runs examples in an empty directory with only the documented environment."""
+
     def setUp(self) -> None:
         self.dir = tempfile.mkdtemp(prefix="foley-prompt-")
         self.env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": self.dir,
@@ -64,6 +69,9 @@ class IntegrationPromptTest(unittest.TestCase):
             self.assertTrue(os.path.exists(path), f"{name} was not written; files: {os.listdir(self.dir)}")
             with wave.open(path) as reader:
                 self.assertEqual((reader.getframerate(), reader.getnchannels(), reader.getsampwidth()), (48000, 2, 2))
+
+
+class IntegrationPromptTest(InFreshDirectory):
 
     def test_is_short_enough_to_paste(self) -> None:
         with open(PROMPT_PATH, encoding="utf-8") as file:
@@ -132,6 +140,37 @@ class IntegrationPromptTest(unittest.TestCase):
         self.assertEqual(response.content_type, "audio/wav")
         with wave.open(io.BytesIO(response.body)) as reader:
             self.assertEqual(reader.getnframes(), 5 * 48000)
+
+
+
+class ReadmeExamplesTest(InFreshDirectory):
+    def test_python_readme_example(self) -> None:
+        example = code_blocks("python", os.path.join(REPO, "clients", "python", "README.md"))[0]
+        self.assertLessEqual(len(example.strip().splitlines()), 5)
+        with open(os.path.join(self.dir, "example.py"), "w", encoding="utf-8") as file:
+            file.write(example + "\nassert len(clips) == 6 and len({c.seed for c in clips}) == 6\n")
+        self.env["PYTHONPATH"] = os.path.join(REPO, "clients", "python", "src")
+        self.run_in_dir([sys.executable, "example.py"])
+        self.assert_wavs("door.wav")
+
+    def test_typescript_readme_example(self) -> None:
+        dist = os.environ.get("FOLEY_TS_DIST", "")
+        if not os.path.exists(os.path.join(dist, "src", "index.js")):
+            self.skipTest("no built TypeScript SDK in $FOLEY_TS_DIST")
+        example = code_blocks("ts", os.path.join(TS_DIR, "README.md"))[0]
+        self.assertLessEqual(len(example.strip().splitlines()), 5)
+        package = os.path.join(self.dir, "node_modules", "@foley", "client")
+        os.makedirs(package)
+        shutil.copytree(os.path.join(dist, "src"), os.path.join(package, "dist", "src"))
+        shutil.copy(os.path.join(TS_DIR, "package.json"), package)
+        with open(os.path.join(self.dir, "example.mjs"), "w", encoding="utf-8") as file:
+            file.write(example)
+        result = subprocess.run(["node", "example.mjs"], cwd=self.dir, env=self.env, capture_output=True,
+                                text=True, timeout=300)
+        self.assertEqual(result.returncode, 0, result.stderr)
+        numbers = [int(n) for n in re.findall(r"-?\d+", result.stdout)]
+        self.assertGreater(numbers[0], 44, result.stdout)  # the WAV's size
+        self.assertEqual(len(set(numbers[1:])), 6, result.stdout)  # the variants' seeds
 
 
 if __name__ == "__main__":
