@@ -77,6 +77,18 @@ function environment(name: string): string | undefined {
   return env?.[name];
 }
 
+/** Aborts when either signal does (AbortSignal.any where available: Node >= 20.3). */
+function eitherSignal(a: AbortSignal, b: AbortSignal): AbortSignal {
+  const any = (AbortSignal as { any?: (signals: AbortSignal[]) => AbortSignal }).any;
+  if (any) return any([a, b]);
+  const controller = new AbortController();
+  for (const signal of [a, b]) {
+    if (signal.aborted) controller.abort(signal.reason);
+    else signal.addEventListener("abort", () => controller.abort(signal.reason), { once: true });
+  }
+  return controller.signal;
+}
+
 function decodeBase64(text: string): Uint8Array {
   const binary = atob(text);
   const bytes = new Uint8Array(binary.length);
@@ -223,7 +235,7 @@ export class Client {
       let retryAfter: number | undefined;
       try {
         const timeout = AbortSignal.timeout(Math.max(1000, deadline - Date.now()));
-        const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
+        const signal = options.signal ? eitherSignal(options.signal, timeout) : timeout;
         const response = await this.fetchImpl(this.baseUrl + path, { method, headers, body, signal });
         this.noteRateLimit(response);
         if (response.ok) return response;

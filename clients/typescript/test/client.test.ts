@@ -255,3 +255,16 @@ describe("cli", () => {
     });
   });
 });
+
+describe("cancellation", () => {
+  it("an aborted signal stops the call and its retries", async () => {
+    await withStub([errorReply(503, "QUEUE_FULL")], async (stub) => {
+      const controller = new AbortController();
+      const client = new Client({ apiKey: "k", baseUrl: stub.url, retry: { ...FAST, baseBackoffMs: 200, maxBackoffMs: 200 } });
+      setTimeout(() => controller.abort(new Error("user cancelled")), 300);
+      const started = Date.now();
+      await assert.rejects(client.generate("x", { signal: controller.signal }), /user cancelled/);
+      assert.ok(Date.now() - started < 2000);
+    });
+  });
+});
