@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <stdexcept>
 #include <cstdlib>
+#include <filesystem>
 #include <thread>
 
 #include "command.h"
@@ -30,6 +31,17 @@ int run_serve(const std::vector<std::string>& args) {
   if (help) {
     std::printf("%s", foley::server::server_config_help().c_str());
     return 0;
+  }
+  // Fail before listening when a model directory is missing: a server that can never become
+  // ready is worse than a clear error.
+  for (const auto& model : config.models) {
+    std::error_code ec;
+    if (!std::filesystem::is_directory(model, ec) ||
+        !std::filesystem::exists(std::filesystem::path(model) / "model_config.json", ec)) {
+      throw std::runtime_error("model directory '" + model +
+                               "' not found (it needs model_config.json and model.safetensors); "
+                               "pass --model DIR or set FOLEY_MODEL");
+    }
   }
   // A dead client's socket must not kill the process.
   signal(SIGPIPE, SIG_IGN);

@@ -59,6 +59,10 @@ void handle_generate(App& app, const httplib::Request& req, httplib::Response& r
     throw ApiError::unsupported_media_type(message);
   }
   GenerateArgs args = parse_generate_request(ctx.body);
+  // The seed is fixed as soon as the request parses, so every later answer (422, 503, 200)
+  // carries the X-Seed it would use.
+  const int32_t seed = args.seed.value_or(random_seed());
+  res.set_header("X-Seed", std::to_string(seed));
 
   if (!app.generation().ready()) {
     throw ApiError(503, "NOT_READY", "no model is loaded yet; retry shortly (GET /readyz turns 200)")
@@ -82,8 +86,6 @@ void handle_generate(App& app, const httplib::Request& req, httplib::Response& r
                   info.max_duration_s, info.id.c_str(), duration);
     throw ApiError::validation(text);
   }
-  const int32_t seed = args.seed.value_or(random_seed());
-  res.set_header("X-Seed", std::to_string(seed));
   std::vector<ClipRequest> clips;
   for (int i = 0; i < args.n; ++i) {
     ClipRequest clip;

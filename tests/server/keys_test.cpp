@@ -63,7 +63,10 @@ TEST_F(Keys, RevokeAndExpiry) {
   EXPECT_EQ(store.verify(never.key + "x").verdict, ApiKeyStore::Verdict::kUnknown);
   auto list = store.list();
   ASSERT_EQ(list.size(), 2u);
-  EXPECT_NE(list[0].revoked_at, 0);
+  for (const auto& info : list) {
+    EXPECT_EQ(info.revoked_at != 0, info.id == a.info.id) << info.name;
+    EXPECT_EQ(info.expires_at == 0, info.id == never.info.id) << info.name;
+  }
 }
 
 TEST_F(Keys, TtlParsing) {
