@@ -470,6 +470,10 @@ def render_report(res):
         if gen.get("errors"):
             L.append("- generation errors (first ones): " + " | ".join(
                 e.replace("\n", " ")[:200] for e in gen["errors"][:3]))
+        tops = collections.Counter(r["top5"][0] for r in gen["records"] if r.get("top5"))
+        if tops:
+            L.append("- most frequent YAMNet top-1 of generated clips: " + ", ".join(
+                f"{name} ({n})" for name, n in tops.most_common(8)))
         weak = [c for c, v in gen["adherence_en"]["per_category"].items() if v["rate"] < 0.5]
         if weak:
             L += ["", "Weak categories (English adherence < 50 %): " + ", ".join(sorted(weak))]
@@ -517,10 +521,26 @@ def main() -> int:
     ap.add_argument("--skip", default="", help="comma list of stages to skip: ae,gen")
     ap.add_argument("--gen-dir", default=os.path.join(ROOT, "data-cache/eval/generated"))
     ap.add_argument("--out", default=os.path.join(HERE, "results"))
+    ap.add_argument("--note", action="append", default=[], help="extra line for the report's notes")
+    ap.add_argument("--render-only", metavar="RESULTS_JSON",
+                    help="re-render REPORT from an existing results JSON (with --note lines added)")
     ap.add_argument("--no-cache", action="store_true", help="recompute YAMNet on real clips")
     ap.add_argument("--tag", default="", help="suffix for REPORT/results file names")
     args = ap.parse_args()
     torch.set_num_threads(1)  # the machine is shared; one thread is plenty for YAMNet
+    if args.render_only:
+        with open(args.render_only, encoding="utf-8") as f:
+            res = json.load(f)
+        res["notes"] = res.get("notes", []) + args.note
+        with open(args.render_only, "w", encoding="utf-8") as f:
+            json.dump(res, f, indent=1, default=float, ensure_ascii=False)
+        out_md = os.path.join(os.path.dirname(args.render_only),
+                              os.path.basename(args.render_only).replace("results", "REPORT")
+                              .replace(".json", ".md"))
+        with open(out_md, "w", encoding="utf-8") as f:
+            f.write(render_report(res))
+        log(f"wrote {out_md}")
+        return 0
     skip = set(filter(None, args.skip.split(",")))
     notes, missing = [], []
 
@@ -531,6 +551,7 @@ def main() -> int:
     res = {"timestamp": datetime.datetime.utcnow().strftime("%Y-%m-%d %H:%M UTC"),
            "command": " ".join(shlex.quote(a) for a in ["python3", os.path.relpath(__file__, ROOT)] + sys.argv[1:]),
            "notes": notes}
+    notes.extend(args.note)
     if not manifest or not os.path.exists(manifest):
         missing.append("no dataset manifest found (tools/data has not written one yet)")
         clips, held = [], []
