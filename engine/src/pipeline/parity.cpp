@@ -26,6 +26,14 @@ class Checker {
   Checker(ParityReport& report, const io::SafetensorsFile& cases) : report_(report), cases_(cases) {}
 
   Tensor ref(const std::string& name) const { return cases_.load_f32(name); }
+  // A reference input whose shape the computation relies on: a malformed fixture must give
+  // an error, never an out-of-bounds read.
+  Tensor input(const std::string& name, const Shape& shape) const { return cases_.load_f32(name, shape); }
+  Tensor input3(const std::string& name) const {
+    Tensor t = cases_.load_f32(name);
+    if (t.ndim() != 3 || t.numel() == 0) throw EngineError(cases_.path() + ": tensor '" + name + "' must be 3-D and non-empty");
+    return t;
+  }
   bool has(const std::string& name) const { return cases_.contains(name); }
   double meta(const std::string& key, double fallback) const {
     auto it = cases_.metadata().find(key);
@@ -73,6 +81,7 @@ class Checker {
 void check_seconds(SaosModel& model, Checker& ck) {
   if (!ck.has("seconds.input")) return;
   const Tensor in = ck.ref("seconds.input");
+  if (in.ndim() != 1) throw EngineError("seconds.input must be 1-D");
   const auto& cond = model.number("seconds_total");
   Tensor out({in.numel(), 1, cond.cond_dim()});
   for (int64_t i = 0; i < in.numel(); ++i) cond.embed(in[i], out.data() + i * cond.cond_dim());
@@ -81,8 +90,15 @@ void check_seconds(SaosModel& model, Checker& ck) {
 
 void check_dit(SaosModel& model, Checker& ck) {
   if (!ck.has("dit.x")) return;
-  const Tensor x = ck.ref("dit.x"), t = ck.ref("dit.t"), ctx = ck.ref("dit.cross_attn_cond"), g = ck.ref("dit.global_cond");
-  const int batch = static_cast<int>(x.dim(0)), frames = static_cast<int>(x.dim(2)), nc = static_cast<int>(ctx.dim(1));
+  const DitConfig& dc = model.config().dit;
+  const Tensor x = ck.input3("dit.x");
+  const int64_t b64 = x.dim(0), frames64 = x.dim(2);
+  if (x.dim(1) != dc.io_channels) throw EngineError("dit.x: channel count differs from the model's io_channels");
+  const Tensor t = ck.input("dit.t", {b64});
+  const Tensor ctx = ck.input3("dit.cross_attn_cond");
+  if (ctx.dim(0) != b64 || ctx.dim(2) != dc.cond_token_dim) throw EngineError("dit.cross_attn_cond: shape does not match dit.x / the model");
+  const Tensor g = ck.input("dit.global_cond", {b64, dc.global_cond_dim});
+  const int batch = static_cast<int>(b64), frames = static_cast<int>(frames64), nc = static_cast<int>(ctx.dim(1));
   auto& dit = model.dit();
   Tensor v(x.shape()), uv(x.shape());
   DitTrace trace;
@@ -113,7 +129,8 @@ void check_dit(SaosModel& model, Checker& ck) {
     if (ck.has("dit.cfg.uncond_v")) ck.compare("dit.cfg.uncond_v", uv);
   }
   if (ck.has("dit.cfg_neg.v")) {
-    const Tensor neg = ck.ref("dit.neg_cross_attn_cond"), neg_mask = ck.ref("dit.neg_cross_attn_mask");
+    const Tensor neg = ck.input("dit.neg_cross_attn_cond", ctx.shape());
+    const Tensor neg_mask = ck.input("dit.neg_cross_attn_mask", {b64, ctx.dim(1)});
     dit.forward_cfg(x.data(), t.data(), ctx.data(), neg.data(), neg_mask.data(), g.data(), batch, frames, nc, scale,
                     v.data(), uv.data());
     ck.compare("dit.cfg_neg.v", v);
@@ -131,8 +148,10 @@ void check_sample(SaosModel& model, Checker& ck, const std::string& p) {
 
   const int ctx_tokens = model.context_tokens();
   const int64_t C = model.config().conditioning.cond_dim;
-  const Tensor prompt = ck.ref(p + ".prompt"), prompt_mask = ck.ref(p + ".prompt_mask");
-  const double seconds = ck.ref(p + ".seconds_total")[0];
+  const int64_t pt = model.prompt_tokens();
+  const Tensor prompt = ck.input(p + ".prompt", {1, pt, C}), prompt_mask = ck.input(p + ".prompt_mask", {1, pt});
+  const double seconds = ck.input(p + ".seconds_total", {1})[0];
+  if (steps < 1 || steps > 1000) throw EngineError(p + ".steps metadata out of range");
   Tensor context({ctx_tokens, C}), mask({ctx_tokens}), global({model.config().dit.global_cond_dim});
   model.conditioning(prompt.data(), prompt_mask.data(), seconds, context.data(), mask.data(), global.data());
   ck.compare(p + ".cross_attn_cond", context);
@@ -140,16 +159,17 @@ void check_sample(SaosModel& model, Checker& ck, const std::string& p) {
   Tensor neg_context, neg_mask;
   const bool has_neg = ck.has(p + ".neg_prompt");
   if (has_neg) {
-    const Tensor np = ck.ref(p + ".neg_prompt"), npm = ck.ref(p + ".neg_prompt_mask");
+    const Tensor np = ck.input(p + ".neg_prompt", {1, pt, C}), npm = ck.input(p + ".neg_prompt_mask", {1, pt});
     neg_context = Tensor({ctx_tokens, C});
     neg_mask = Tensor({ctx_tokens});
     Tensor unused(global.shape());
     model.conditioning(np.data(), npm.data(), seconds, neg_context.data(), neg_mask.data(), unused.data());
   }
 
-  Tensor x = ck.ref(p + ".noise_init");
+  Tensor x = ck.input3(p + ".noise_init");
   const int64_t io = x.dim(1), frames = x.dim(2), n = io * frames;
-  const Tensor step_noise = ck.ref(p + ".step_noise");
+  if (x.dim(0) != 1 || io != model.config().dit.io_channels) throw EngineError(p + ".noise_init: shape does not match the model");
+  const Tensor step_noise = ck.input(p + ".step_noise", {steps, 1, io, frames});
   Tensor step_x({steps, 1, io, frames}), step_v(step_x.shape()), step_d(step_x.shape());
   SamplerHooks hooks;
   hooks.velocity = [&](const float* xin, float t, float* v) {
@@ -175,7 +195,8 @@ void check_sample(SaosModel& model, Checker& ck, const std::string& p) {
 void check_decode(SaosModel& model, Checker& ck) {
   auto& dec = model.decoder();
   if (ck.has("decode.latent")) {
-    const Tensor z = ck.ref("decode.latent");
+    const Tensor z = ck.input3("decode.latent");
+    if (z.dim(0) != 1 || z.dim(1) != dec.latent_dim()) throw EngineError("decode.latent: shape does not match the decoder");
     const int64_t frames = z.dim(2);
     ck.compare("decode.audio", dec.decode(z.data(), frames));
     // Chunked decode (8-frame chunks, 16 frames of context each side) must match the whole
@@ -184,7 +205,8 @@ void check_decode(SaosModel& model, Checker& ck) {
     ck.compare("decode.audio", chunked);  // renamed "(chunked ...)" in check_fixture
   }
   if (ck.has("decode2.latent")) {
-    const Tensor z = ck.ref("decode2.latent");
+    const Tensor z = ck.input3("decode2.latent");
+    if (z.dim(0) != 1 || z.dim(1) != dec.latent_dim()) throw EngineError("decode2.latent: shape does not match the decoder");
     std::vector<Tensor> layers;
     Tensor audio = dec.decode(z.data(), z.dim(2), &layers);
     ck.compare("decode2.audio", audio);
