@@ -159,18 +159,20 @@ void conv1d(const float* x, int64_t cin, int64_t tin, const float* w, int64_t co
   float* cols = scratch.columns.data();
   for (int64_t t0 = 0; t0 < tout; t0 += tile) {
     const int64_t tt = std::min(tile, tout - t0);
-    for (int64_t ci = 0; ci < cin; ++ci) {
-      const float* xr = x + ci * tin;
-      for (int64_t kk = 0; kk < k; ++kk) {
-        float* cr = cols + (ci * k + kk) * tt;
-        const int64_t shift = t0 + kk * dilation - padding;  // input index of column 0
-        const int64_t lo = std::clamp<int64_t>(-shift, 0, tt);
-        const int64_t hi = std::clamp<int64_t>(tin - shift, lo, tt);
-        std::fill(cr, cr + lo, 0.0f);
-        std::copy(xr + shift + lo, xr + shift + hi, cr + lo);
-        std::fill(cr + hi, cr + tt, 0.0f);
+    parallel_for(cin, std::max<int64_t>(1, 65536 / std::max<int64_t>(k * tt, 1)), [&](int64_t c0, int64_t c1) {
+      for (int64_t ci = c0; ci < c1; ++ci) {
+        const float* xr = x + ci * tin;
+        for (int64_t kk = 0; kk < k; ++kk) {
+          float* cr = cols + (ci * k + kk) * tt;
+          const int64_t shift = t0 + kk * dilation - padding;  // input index of column 0
+          const int64_t lo = std::clamp<int64_t>(-shift, 0, tt);
+          const int64_t hi = std::clamp<int64_t>(tin - shift, lo, tt);
+          std::fill(cr, cr + lo, 0.0f);
+          std::copy(xr + shift + lo, xr + shift + hi, cr + lo);
+          std::fill(cr + hi, cr + tt, 0.0f);
+        }
       }
-    }
+    });
     gemm(false, false, cout, tt, rows, 1.0f, w, rows, cols, tt, 1.0f, y + t0, tout);
   }
 }
@@ -204,16 +206,19 @@ void conv_transpose1d(const float* x, int64_t cin, int64_t tin, const float* w, 
     } else {
       gemm(true, false, rows, tt, cin, 1.0f, w, rows, x + t0, tin, 0.0f, cols, tt);
     }
-    for (int64_t co = 0; co < cout; ++co) {
-      float* yr = y + co * tout;
-      for (int64_t kk = 0; kk < k; ++kk) {
-        const float* cr = cols + (co * k + kk) * tt;
-        for (int64_t j = 0; j < tt; ++j) {
-          const int64_t o = (t0 + j) * stride + kk - padding;
-          if (o >= 0 && o < tout) yr[o] += cr[j];
+    // Output channels are independent: split them across threads.
+    parallel_for(cout, std::max<int64_t>(1, 65536 / std::max<int64_t>(k * tt, 1)), [&](int64_t c0, int64_t c1) {
+      for (int64_t co = c0; co < c1; ++co) {
+        float* yr = y + co * tout;
+        for (int64_t kk = 0; kk < k; ++kk) {
+          const float* cr = cols + (co * k + kk) * tt;
+          for (int64_t j = 0; j < tt; ++j) {
+            const int64_t o = (t0 + j) * stride + kk - padding;
+            if (o >= 0 && o < tout) yr[o] += cr[j];
+          }
         }
       }
-    }
+    });
   }
 }
 
