@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <ctime>
@@ -83,9 +84,11 @@ App::App(ServerConfig config) : config_(std::move(config)) {
 
   // Enough HTTP threads that every admitted request can wait on its own thread and health
   // checks still find a free one (llama.cpp's lesson: /health must answer when busy).
+  // cpp-httplib serves one connection per thread for the connection's keep-alive lifetime,
+  // so idle keep-alive clients hold threads too: at least 64.
   int threads = config_.http_threads > 0
                     ? config_.http_threads
-                    : config_.queue_capacity_clips + config_.max_batch_clips + 8;
+                    : std::max(64, config_.queue_capacity_clips + config_.max_batch_clips + 8);
   http_->new_task_queue = [threads] { return new httplib::ThreadPool(static_cast<size_t>(threads)); };
   http_->set_payload_max_length(config_.max_body_bytes);
   // httplib writes headers and body separately; with Nagle on, a keep-alive client waits for

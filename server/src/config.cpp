@@ -90,7 +90,7 @@ const std::vector<OptionSpec>& specs() {
        [](ServerConfig& c, const std::string& v) {
          c.max_batch_clips = static_cast<int>(parse_integer("max-batch-clips", v, 1, 256));
        }},
-      {{"http-threads", "FOLEY_HTTP_THREADS", "HTTP worker threads (0: queue + batch + 8)", "0"},
+      {{"http-threads", "FOLEY_HTTP_THREADS", "HTTP worker threads (0: max(64, queue + batch + 8))", "0"},
        false,
        [](ServerConfig& c, const std::string& v) {
          c.http_threads = static_cast<int>(parse_integer("http-threads", v, 0, 4096));

@@ -25,7 +25,7 @@ struct ServerConfig {
   int rate_limit_window_s = 60;
   int queue_capacity_clips = 16;
   int max_batch_clips = 4;
-  int http_threads = 0;             // 0: queue capacity + batch + 8, so /healthz always answers
+  int http_threads = 0;             // 0: max(64, queue + batch + 8), so /healthz always answers
   int engine_threads = 0;           // 0: all hardware threads
   int shutdown_grace_s = 30;
   bool access_log = true;
