@@ -219,14 +219,13 @@ void App::dispatch(const httplib::Request& req, httplib::Response& res,
                                          " bytes; send a smaller body");
     };
     if (reader && req.has_header("Content-Length")) {
-      std::string length_text = req.get_header_value("Content-Length");
-      unsigned long long length = 0;
-      try {
-        length = std::stoull(length_text);
-      } catch (const std::exception&) {
-        throw ApiError::bad_request("the Content-Length header is not a number");
-      }
-      if (length > limit) throw too_large();
+      const std::string length_text = req.get_header_value("Content-Length");
+      bool digits = !length_text.empty() &&
+                    std::all_of(length_text.begin(), length_text.end(),
+                                [](char ch) { return ch >= '0' && ch <= '9'; });
+      if (!digits) throw ApiError::bad_request("the Content-Length header is not a byte count");
+      // More than 18 digits cannot fit a size_t comparison safely and is over any limit.
+      if (length_text.size() > 18 || std::stoull(length_text) > limit) throw too_large();
     }
     if (options.require_api_key) authenticate_api_key(req, res, ctx);
     if (reader) {
