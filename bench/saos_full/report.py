@@ -64,6 +64,7 @@ def main():
     ap.add_argument("--results", required=True)
     ap.add_argument("--out", required=True)
     ap.add_argument("--command", default="bench/saos_full/run.sh")
+    ap.add_argument("--note", action="append", default=[], help="extra bullet for the Notes section")
     args = ap.parse_args()
     pt = load(os.path.join(args.results, "pytorch.json"))
     eu = load(os.path.join(args.results, "engine_unchunked.json"))
@@ -203,6 +204,8 @@ def main():
         "generate() wall time, which also includes post-processing (48 kHz resampling, normalisation, PCM).")
     add("- Engine DiT-forward rows are sampler time / steps (the public API has no single-forward call).")
     add("- Raw data: `build-bench/results/*.json` (git-ignored).")
+    for note in args.note:
+        add(f"- {note}")
     os.makedirs(os.path.dirname(args.out), exist_ok=True)
     with open(args.out, "w") as f:
         f.write("\n".join(lines) + "\n")
