@@ -77,6 +77,8 @@ def main():
     ap.add_argument("--crop", type=int, default=16384)
     ap.add_argument("--lr", type=float, default=6e-4)
     ap.add_argument("--kl", type=float, default=1e-4)
+    ap.add_argument("--decoder-only", action="store_true",
+                    help="freeze the encoder (its latents are already cached for the DiT) and fine-tune the decoder")
     args = ap.parse_args()
     common.set_threads()
     torch.manual_seed(0)
@@ -85,12 +87,14 @@ def main():
 
     model = common.build_foley_model(common.model_config())
     ae = model.pretransform.model
-    opt = torch.optim.AdamW(ae.parameters(), lr=args.lr, betas=(0.8, 0.99), weight_decay=0.0)
+    params = ae.decoder.parameters() if args.decoder_only else ae.parameters()
+    opt = torch.optim.AdamW(params, lr=args.lr, betas=(0.8, 0.99), weight_decay=0.0)
     step, log = 0, []
     if os.path.exists(ckpt_path):
         state = torch.load(ckpt_path)
         ae.load_state_dict(state["autoencoder"])
-        opt.load_state_dict(state["optimizer"])
+        if state.get("decoder_only", False) == args.decoder_only:
+            opt.load_state_dict(state["optimizer"])  # else: a fresh optimizer for the new parameter set
         step, log = state["step"], state.get("log", [])
         print(f"resumed at step {step}", flush=True)
     sampler = CropSampler(args.cache, args.crop, seed=step)
@@ -102,7 +106,11 @@ def main():
     signal.signal(signal.SIGTERM, lambda *_: stop.append(True))
     while step < args.steps and (time.time() - start) < args.minutes * 60 and not stop:
         x = sampler.batch(args.batch)
-        pre = ae.encoder(x)
+        if args.decoder_only:
+            with torch.no_grad():
+                pre = ae.encoder(x)
+        else:
+            pre = ae.encoder(x)
         z, kl = ae.bottleneck.encode(pre, return_kl=True)
         y = ae.decoder(z)
         stft = multi_res_stft_loss(y, x)
@@ -110,7 +118,7 @@ def main():
         loss = stft + 0.5 * wav + args.kl * kl
         opt.zero_grad(set_to_none=True)
         loss.backward()
-        torch.nn.utils.clip_grad_norm_(ae.parameters(), 1.0)
+        torch.nn.utils.clip_grad_norm_(ae.decoder.parameters() if args.decoder_only else ae.parameters(), 1.0)
         opt.step()
         step += 1
         running.append((stft.item(), wav.item(), kl.item()))
@@ -122,10 +130,12 @@ def main():
             print(f"step {step} stft {s:.4f} l1 {w:.4f} kl {k:.2f} ({time.time() - start:.0f}s)", flush=True)
         if time.time() - last_save > 300:
             common.save_checkpoint(ckpt_path, {"autoencoder": ae.state_dict(), "optimizer": opt.state_dict(),
-                                               "step": step, "log": log})
+                                               "step": step, "log": log,
+                                               "decoder_only": args.decoder_only})
             last_save = time.time()
     common.save_checkpoint(ckpt_path, {"autoencoder": ae.state_dict(), "optimizer": opt.state_dict(),
-                                       "step": step, "log": log})
+                                       "step": step, "log": log,
+                                               "decoder_only": args.decoder_only})
     print(f"saved {ckpt_path} at step {step}", flush=True)
 
 
