@@ -8,14 +8,16 @@
 
 #include "command.h"
 #include "foley/engine.h"
+#include "foley/server/config.h"
 #include "foley/wav.h"
 
 namespace {
 
 void print_usage() {
   std::printf(
-      "usage: foley generate --model DIR [--t5 DIR] \"PROMPT\" [options] -o OUT.wav\n\n"
+      "usage: foley generate [--model DIR] [--t5 DIR] \"PROMPT\" [options] -o OUT.wav\n\n"
       "options:\n"
+      "  --model DIR         model folder (default: $FOLEY_MODEL, else models/foley-mini)\n"
       "  --seed N            noise seed (default 0)\n"
       "  --duration S        seconds of audio (default 5)\n"
       "  --steps N           sampler steps (default: the model's, 8 for SAOS)\n"
@@ -101,9 +103,14 @@ int run_generate(const std::vector<std::string>& args) {
       return 2;
     }
   }
-  if (files.model_dir.empty() || output.empty()) {
+  if (!have_prompt || output.empty()) {
     print_usage();
     return 2;
+  }
+  if (files.model_dir.empty()) {
+    // Same default as `foley serve`, so both run the shipped model with no flags.
+    const char* env = std::getenv("FOLEY_MODEL");
+    files.model_dir = env && *env ? env : foley::server::resolve_default_model_dir(std::getenv);
   }
 
   auto t0 = std::chrono::steady_clock::now();

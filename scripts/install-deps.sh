@@ -17,7 +17,7 @@ PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev wrk hyperfine
   # tooling: reference checks, dataset, training, evaluation
   python3 python3-torch python3-numpy python3-scipy python3-sentencepiece python3-flatbuffers
-  python3-setuptools python3-wheel curl
+  python3-setuptools python3-wheel curl vorbis-tools
   # web and client tests
   chromium
 )
