@@ -5,7 +5,7 @@ Each clip is cut to at most --max-frames latent frames (2048 samples each) and z
 to a whole frame; the posterior mean and std are stored so that the DiT trains on samples of
 the posterior. Also stores the latent of digital silence (the DiT's padding) and the global
 latent std (the pretransform "scale" of model_config.json).
-Usage: cache_latents.py --cache data-cache --out checkpoints [--max-frames 64] [--max-clips N]
+Usage: cache_latents.py --cache data-cache --out checkpoints [--max-frames 128] [--max-clips N]
 """
 import argparse
 import os
@@ -23,7 +23,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--cache", required=True)
     ap.add_argument("--out", required=True)
-    ap.add_argument("--max-frames", type=int, default=64)
+    ap.add_argument("--max-frames", type=int, default=128)
     ap.add_argument("--max-clips", type=int, default=0, help="0: all; else a category-balanced subset")
     ap.add_argument("--split", default="train")
     args = ap.parse_args()

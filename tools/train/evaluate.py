@@ -31,17 +31,19 @@ def main():
     args = ap.parse_args()
     common.set_threads()
     with open(os.path.join(args.model, "model_config.json")) as f:
-        model = common.build_foley_model(json.load(f))
+        config = json.load(f)
+    model = common.build_foley_model(config)
+    ratio = config["model"]["pretransform"]["config"]["downsampling_ratio"]
+    max_length = next(c for c in config["model"]["conditioning"]["configs"] if c["id"] == "prompt")["config"]["max_length"]
     model.load_state_dict({k: v.float() if v.is_floating_point() else v for k, v in
                            load_safetensors(os.path.join(args.model, "model.safetensors")).items()})
     model.eval()
-    prompts = T5PromptEncoder(os.path.join(args.model, "t5"), max_length=common.MAX_PROMPT_TOKENS)
+    prompts = T5PromptEncoder(os.path.join(args.model, "t5"), max_length=max_length)
     prompts.encoder = prompts.encoder.float()
     rows = common.read_manifest(args.cache, "test")
     rng = random.Random(0)
     rng.shuffle(rows)
     rows = rows[: args.clips]
-    ratio = common.DOWNSAMPLING
     stft, snr = [], []
     losses = {"own": [], "other": [], "empty": []}
     with torch.no_grad():

@@ -77,6 +77,8 @@ def main():
     ap.add_argument("--crop", type=int, default=16384)
     ap.add_argument("--lr", type=float, default=6e-4)
     ap.add_argument("--kl", type=float, default=1e-4)
+    ap.add_argument("--cosine", action="store_true",
+                    help="cosine learning-rate decay to 10 %% at --steps (the step budget, resumable)")
     ap.add_argument("--decoder-only", action="store_true",
                     help="freeze the encoder (its latents are already cached for the DiT) and fine-tune the decoder")
     args = ap.parse_args()
@@ -116,6 +118,10 @@ def main():
         stft = multi_res_stft_loss(y, x)
         wav = F.l1_loss(y, x)
         loss = stft + 0.5 * wav + args.kl * kl
+        if args.cosine:
+            progress = min(1.0, step / max(1, args.steps))
+            for g in opt.param_groups:
+                g["lr"] = args.lr * (0.1 + 0.9 * 0.5 * (1 + np.cos(np.pi * progress)))
         opt.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(ae.decoder.parameters() if args.decoder_only else ae.parameters(), 1.0)
