@@ -5,16 +5,21 @@
 //   BM_cblas_sgemm   Debian OpenBLAS called directly (cblas_sgemm, row-major, B transposed)
 //   BM_engine_linear the engine's own entry point foley::ops::linear (engine/src/ops/gemm.h),
 //                    built only when the foley_engine target exists (FOLEY_BENCH_HAS_ENGINE_GEMM)
+//   BM_engine_linear_bf16  the engine's BF16 path (ops::LinearWeight with use_bf16: oneDNN
+//                    matmul, activations rounded to BF16 per call, float32 output), skipped on
+//                    CPUs without AVX-512 BF16
 // Threads: OPENBLAS_NUM_THREADS (run.sh sets 2, the product default on the 2-core target).
 #include <benchmark/benchmark.h>
 #include <cblas.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <random>
 #include <vector>
 
 #ifdef FOLEY_BENCH_HAS_ENGINE_GEMM
 #include "ops/gemm.h"
+#include "ops/linear_weight.h"
 #endif
 
 namespace {
@@ -63,6 +68,24 @@ void BM_engine_linear(benchmark::State& state) {
   }
   report_flops(state, m, n, k);
 }
+
+void BM_engine_linear_bf16(benchmark::State& state) {
+  if (!foley::ops::bf16_available()) {
+    state.SkipWithError("no AVX-512 BF16 on this CPU (or no oneDNN in this build)");
+    return;
+  }
+  const int64_t m = state.range(0), n = state.range(1), k = state.range(2);
+  Operands ops(m, n, k);
+  foley::Tensor w({n, k});
+  std::copy(ops.w.begin(), ops.w.end(), w.data());
+  const foley::ops::LinearWeight weight(std::move(w), /*use_bf16=*/true);
+  for (auto _ : state) {
+    weight.apply(ops.x.data(), m, ops.y.data());
+    benchmark::DoNotOptimize(ops.y.data());
+    benchmark::ClobberMemory();
+  }
+  report_flops(state, m, n, k);
+}
 #endif
 
 // {M, N, K}: M = 514 rows (257 tokens x CFG batch 2).
@@ -81,6 +104,7 @@ void dit_shapes(benchmark::internal::Benchmark* b) {
 BENCHMARK(BM_cblas_sgemm)->Apply(dit_shapes);
 #ifdef FOLEY_BENCH_HAS_ENGINE_GEMM
 BENCHMARK(BM_engine_linear)->Apply(dit_shapes);
+BENCHMARK(BM_engine_linear_bf16)->Apply(dit_shapes);
 #endif
 
 }  // namespace
