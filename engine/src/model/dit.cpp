@@ -1,5 +1,6 @@
 #include "model/dit.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <numbers>
@@ -117,6 +118,8 @@ void DiffusionTransformer::attention(float* q, int64_t q_stride, float* k, int64
                                      float* out) {
   const int64_t E = config_.embed_dim, D = head_dim_;
   const float scale = 1.0f / std::sqrt(static_cast<float>(D));
+  // cos/sin once per token count: per head and layer they cost more than the attention itself.
+  if (rope) rope_table_.build(rope_inv_freq_.data(), rope_inv_freq_.numel(), std::max(nq, nk));
   for (int b = 0; b < batch; ++b) {
     for (int h = 0; h < config_.num_heads; ++h) {
       float* qh = q + static_cast<int64_t>(b) * nq * q_stride + h * D;
@@ -127,8 +130,8 @@ void DiffusionTransformer::attention(float* q, int64_t q_stride, float* k, int64
         ops::layer_norm(kh, nk, D, k_norm_w->data(), k_norm_b->data(), 1e-6f, kh, k_stride, k_stride);
       }
       if (rope) {
-        ops::apply_rope(qh, nq, q_stride, rope_inv_freq_.data(), rope_inv_freq_.numel());
-        ops::apply_rope(kh, nk, k_stride, rope_inv_freq_.data(), rope_inv_freq_.numel());
+        ops::apply_rope(qh, nq, q_stride, rope_table_);
+        ops::apply_rope(kh, nk, k_stride, rope_table_);
       }
       ops::attention_head(qh, q_stride, kh, k_stride, vh, v_stride,
                           out + static_cast<int64_t>(b) * nq * E + h * D, E, nq, nk, D, scale,

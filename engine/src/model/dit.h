@@ -90,6 +90,7 @@ class DiffusionTransformer {
   // Scratch reused across calls: after the first step no forward allocates.
   Tensor hidden_, normed_, qkv_, attn_, branch_, ctx_, kv_, q_, ff_, ff_act_, small_, small2_;
   Tensor cfg_x_, cfg_t_, cfg_ctx_, cfg_global_, cfg_v_, io_buf_;
+  ops::RopeTable rope_table_;
   ops::AttentionScratch attention_scratch_;
 };
 

@@ -48,18 +48,32 @@ void elu_inplace(float* x, int64_t n) {
   for (int64_t i = 0; i < n; ++i) x[i] = x[i] > 0 ? x[i] : std::expm1(x[i]);
 }
 
-void apply_rope(float* x, int64_t rows, int64_t stride, const float* inv_freq, int64_t half,
-                int64_t pos0) {
+void RopeTable::build(const float* inv_freq, int64_t half_dims, int64_t positions) {
+  if (rows == positions && half == half_dims) return;
+  rows = positions;
+  half = half_dims;
+  cos.resize(static_cast<std::size_t>(rows * half));
+  sin.resize(static_cast<std::size_t>(rows * half));
+  for (int64_t r = 0; r < rows; ++r) {
+    for (int64_t i = 0; i < half; ++i) {
+      const float f = static_cast<float>(r) * inv_freq[i];
+      cos[static_cast<std::size_t>(r * half + i)] = std::cos(f);
+      sin[static_cast<std::size_t>(r * half + i)] = std::sin(f);
+    }
+  }
+}
+
+void apply_rope(float* x, int64_t rows, int64_t stride, const RopeTable& table) {
+  if (rows > table.rows) throw EngineError("apply_rope: table built for fewer positions");
+  const int64_t half = table.half;
   for (int64_t r = 0; r < rows; ++r) {
     float* xr = x + r * stride;
-    const float pos = static_cast<float>(pos0 + r);
+    const float* c = table.cos.data() + r * half;
+    const float* s = table.sin.data() + r * half;
     for (int64_t i = 0; i < half; ++i) {
-      // torch: freqs = pos * inv_freq (float32), then cos/sin of it.
-      const float f = pos * inv_freq[i];
-      const float c = std::cos(f), s = std::sin(f);
       const float a = xr[i], b = xr[i + half];
-      xr[i] = a * c - b * s;         // rotate_half gives (−x2, x1)
-      xr[i + half] = b * c + a * s;
+      xr[i] = a * c[i] - b * s[i];  // rotate_half gives (−x2, x1)
+      xr[i + half] = b * c[i] + a * s[i];
     }
   }
 }

@@ -19,11 +19,17 @@ void layer_norm(const float* x, int64_t rows, int64_t dim, const float* gamma, c
 
 void silu_inplace(float* x, int64_t n);
 
-// Rotary embedding in place on the first 2*half dims of each row of a head: rows are
-// positions 0..rows-1 (first position `pos0`), row stride `stride`. inv_freq has `half`
-// entries; the rotation pairs (i, i+half) as torch's rotate_half does.
-void apply_rope(float* x, int64_t rows, int64_t stride, const float* inv_freq, int64_t half,
-                int64_t pos0 = 0);
+// Rotary embedding tables: cos/sin of pos * inv_freq[i] for positions 0..rows-1, computed in
+// float32 as torch does (freqs = pos * inv_freq). Built once per token count, not per head.
+struct RopeTable {
+  std::vector<float> cos, sin;  // [rows, half]
+  int64_t rows = 0, half = 0;
+  void build(const float* inv_freq, int64_t half, int64_t rows);
+};
+
+// Rotary embedding in place on the first 2*half dims of each row of a head (row stride
+// `stride`, row r at position r). The rotation pairs (i, i+half) as torch's rotate_half does.
+void apply_rope(float* x, int64_t rows, int64_t stride, const RopeTable& table);
 
 // Scratch for attention: one block of scores per call.
 struct AttentionScratch {
