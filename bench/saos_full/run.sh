@@ -63,23 +63,25 @@ fi
 ENGINE_BIN="${FOLEY_BENCH_ENGINE_BIN:-$BUILD/bench/foley_bench_saos}"
 if [[ $SKIP_ENGINE == 0 ]]; then
   if [[ -x "$ENGINE_BIN" ]]; then
-    echo "== C++ engine, whole-clip decode"
-    if $NICE "$ENGINE_BIN" --model-dir "$MODEL" --runs "$RUNS" --threads 2 --decode-chunk 0 \
-        > "$RESULTS/engine_unchunked.json" 2> "$RESULTS/engine_unchunked.log"; then
-      cat "$RESULTS/engine_unchunked.json"
-    else
-      echo "engine run failed: $(tail -3 "$RESULTS/engine_unchunked.log")"; rm -f "$RESULTS/engine_unchunked.json"
-    fi
-    echo "== C++ engine, chunked decode (128 frames, overlap 32: the engine default)"
-    if $NICE "$ENGINE_BIN" --model-dir "$MODEL" --runs "$RUNS" --threads 2 --decode-chunk 128 \
-        --decode-overlap 32 > "$RESULTS/engine_chunked.json" 2> "$RESULTS/engine_chunked.log"; then
-      cat "$RESULTS/engine_chunked.json"
-    else
-      echo "engine run failed: $(tail -3 "$RESULTS/engine_chunked.log")"; rm -f "$RESULTS/engine_chunked.json"
-    fi
+    # F32 is the parity path; BF16 (oneDNN, AVX-512 BF16) the fast one. Whole-clip decode as
+    # the official code does, and chunked 128/32 (the engine default, bounded memory).
+    for precision in f32 bf16; do
+      flag=""; [[ $precision == bf16 ]] && flag="--bf16"
+      for mode in unchunked chunked; do
+        chunk=(--decode-chunk 0); [[ $mode == chunked ]] && chunk=(--decode-chunk 128 --decode-overlap 32 --cfg 1)
+        out="$RESULTS/engine_${precision}_${mode}"
+        echo "== C++ engine, $precision, $mode decode"
+        if $NICE "$ENGINE_BIN" --model-dir "$MODEL" --runs "$RUNS" --threads 2 "${chunk[@]}" $flag \
+            > "$out.json" 2> "$out.log"; then
+          cat "$out.json"
+        else
+          echo "engine run failed: $(tail -3 "$out.log")"; rm -f "$out.json"
+        fi
+      done
+    done
   else
     echo "== C++ engine: $ENGINE_BIN not built (no foley_engine target?), skipped"
-    rm -f "$RESULTS/engine_unchunked.json" "$RESULTS/engine_chunked.json"
+    rm -f "$RESULTS"/engine_*.json
   fi
 fi
 
