@@ -177,11 +177,7 @@ void DiffusionTransformer::run_block(const Block& blk, int batch, int tokens, in
   blk.ff_in_weight.apply(normed_.data(), rows, ff_.data(), blk.ff_in_bias.data());
   for (int64_t r = 0; r < rows; ++r) {
     const float* u = ff_.data() + r * 2 * I;
-    float* a = ff_act_.data() + r * I;
-    for (int64_t i = 0; i < I; ++i) {
-      const float g = u[I + i];
-      a[i] = u[i] * (g / (1.0f + std::exp(-g)));
-    }
+    ops::swiglu(u, u + I, ff_act_.data() + r * I, I);
   }
   blk.ff_out_weight.apply(ff_act_.data(), rows, branch_.data(), blk.ff_out_bias.data());
   record(trace ? trace->block0_ff_out : branch_);

@@ -2,16 +2,33 @@
 
 #include <cblas.h>
 
+#include <atomic>
 #include <string>
+
+#ifdef FOLEY_HAVE_DNNL
+#include <dnnl.h>
+#endif
 
 #include "ops/parallel.h"
 
 namespace foley::ops {
 
+namespace {
+std::atomic<GemmBackend> g_backend{GemmBackend::kOpenBlas};
+}
+
+void set_gemm_backend(GemmBackend backend) { g_backend = backend; }
+
 void gemm(bool transpose_a, bool transpose_b, int64_t m, int64_t n, int64_t k, float alpha,
           const float* a, int64_t lda, const float* b, int64_t ldb, float beta, float* c,
           int64_t ldc) {
   if (m == 0 || n == 0) return;
+#ifdef FOLEY_HAVE_DNNL
+  if (g_backend.load(std::memory_order_relaxed) == GemmBackend::kOneDnn) {
+    dnnl_sgemm(transpose_a ? 'T' : 'N', transpose_b ? 'T' : 'N', m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+    return;
+  }
+#endif
   cblas_sgemm(CblasRowMajor, transpose_a ? CblasTrans : CblasNoTrans,
               transpose_b ? CblasTrans : CblasNoTrans, static_cast<blasint>(m),
               static_cast<blasint>(n), static_cast<blasint>(k), alpha, a,

@@ -1,5 +1,5 @@
-// Matrix products, all row-major. Every heavy matmul in the engine goes through here so the
-// backend (OpenBLAS sgemm today, a oneDNN BF16 path later) is chosen in one place.
+// Matrix products, all row-major. Every float32 matmul in the engine goes through here so the
+// backend is chosen in one place (BF16 weights go through ops::LinearWeight).
 #pragma once
 
 #include <cstdint>
@@ -23,5 +23,13 @@ void linear(const Tensor& x, const Tensor& weight, const Tensor* bias, Tensor& y
 
 // Number of threads the BLAS backend uses (0: leave the library default).
 void set_gemm_threads(int threads);
+
+// The library behind gemm()/linear(). OpenBLAS by default: the float32 parity path, the same
+// BLAS PyTorch uses here. With BF16 weights the engine switches to oneDNN's sgemm so the few
+// float32 products left (attention) run on oneDNN's OpenMP threads like the BF16 matmuls,
+// instead of waking a second pool between them (two pools on two cores: 10-13 % slower DiT
+// steps in bench/saos_full). Ignored in builds without oneDNN. Process-wide.
+enum class GemmBackend { kOpenBlas, kOneDnn };
+void set_gemm_backend(GemmBackend backend);
 
 }  // namespace foley::ops

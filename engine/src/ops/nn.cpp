@@ -13,6 +13,54 @@
 
 namespace foley::ops {
 
+#ifdef __AVX2__
+namespace {
+// e^x for 8 lanes: x = n·ln2 + r with n = round(x·log2 e) (two-part ln2 keeps r exact), Cephes'
+// single-precision minimax polynomial for e^r on [−ln2/2, ln2/2], then 2^n through the exponent
+// bits. Relative error ≤ 2 ulp over [−87, 88]; inputs are clamped there (e^−87 ≈ 1.6e-38, so
+// softmax and SiLU tails that underflow in libm stay at ~0 here too).
+inline __m256 exp8(__m256 x) {
+  x = _mm256_min_ps(_mm256_max_ps(x, _mm256_set1_ps(-87.0f)), _mm256_set1_ps(88.0f));
+  const __m256 n = _mm256_round_ps(_mm256_mul_ps(x, _mm256_set1_ps(1.44269504088896341f)),
+                                   _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+  __m256 r = _mm256_fnmadd_ps(n, _mm256_set1_ps(0.693359375f), x);
+  r = _mm256_fnmadd_ps(n, _mm256_set1_ps(-2.12194440e-4f), r);
+  __m256 p = _mm256_set1_ps(1.9875691500e-4f);
+  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.3981999507e-3f));
+  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(8.3334519073e-3f));
+  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(4.1665795894e-2f));
+  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.6666665459e-1f));
+  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(5.0000001201e-1f));
+  const __m256 r2 = _mm256_mul_ps(r, r);
+  const __m256 e_r = _mm256_add_ps(_mm256_fmadd_ps(p, r2, r), _mm256_set1_ps(1.0f));
+  const __m256i bits = _mm256_slli_epi32(_mm256_add_epi32(_mm256_cvtps_epi32(n), _mm256_set1_epi32(127)), 23);
+  return _mm256_mul_ps(e_r, _mm256_castsi256_ps(bits));
+}
+}  // namespace
+#endif
+
+void exp_inplace(float* x, int64_t n) {
+  int64_t i = 0;
+#ifdef __AVX2__
+  for (; i + 8 <= n; i += 8) _mm256_storeu_ps(x + i, exp8(_mm256_loadu_ps(x + i)));
+#endif
+  for (; i < n; ++i) x[i] = std::exp(x[i]);
+}
+
+void swiglu(const float* value, const float* gate, float* out, int64_t n) {
+  int64_t i = 0;
+#ifdef __AVX2__
+  const __m256 one = _mm256_set1_ps(1.0f);
+  for (; i + 8 <= n; i += 8) {
+    const __m256 g = _mm256_loadu_ps(gate + i);
+    const __m256 e = exp8(_mm256_sub_ps(_mm256_setzero_ps(), g));
+    const __m256 silu = _mm256_div_ps(g, _mm256_add_ps(one, e));
+    _mm256_storeu_ps(out + i, _mm256_mul_ps(_mm256_loadu_ps(value + i), silu));
+  }
+#endif
+  for (; i < n; ++i) out[i] = value[i] * (gate[i] / (1.0f + std::exp(-gate[i])));
+}
+
 void layer_norm(const float* x, int64_t rows, int64_t dim, const float* gamma, const float* beta,
                 float eps, float* y, int64_t x_stride, int64_t y_stride) {
   if (x_stride == 0) x_stride = dim;
@@ -95,11 +143,10 @@ void attention_head(const float* q, int64_t q_stride, const float* k, int64_t k_
       float* row = s + r * nk;
       float mx = row[0];
       for (int64_t j = 1; j < nk; ++j) mx = std::max(mx, row[j]);
+      for (int64_t j = 0; j < nk; ++j) row[j] -= mx;
+      exp_inplace(row, nk);
       float sum = 0;
-      for (int64_t j = 0; j < nk; ++j) {
-        row[j] = std::exp(row[j] - mx);
-        sum += row[j];
-      }
+      for (int64_t j = 0; j < nk; ++j) sum += row[j];
       const float inv = 1.0f / sum;
       for (int64_t j = 0; j < nk; ++j) row[j] *= inv;
     }

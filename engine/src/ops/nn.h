@@ -19,6 +19,12 @@ void layer_norm(const float* x, int64_t rows, int64_t dim, const float* gamma, c
 
 void silu_inplace(float* x, int64_t n);
 
+// x = e^x elementwise (AVX2 polynomial, ≤ 2 ulp; libm for the tail).
+void exp_inplace(float* x, int64_t n);
+
+// out = value · SiLU(gate) elementwise (the gated half of a SwiGLU feed-forward).
+void swiglu(const float* value, const float* gate, float* out, int64_t n);
+
 // Rotary embedding tables: cos/sin of pos * inv_freq[i] for positions 0..rows-1, computed in
 // float32 as torch does (freqs = pos * inv_freq). Built once per token count, not per head.
 struct RopeTable {

@@ -9,6 +9,7 @@
 #include "audio/postprocess.h"
 #include "foley/engine.h"
 #include "ops/gemm.h"
+#include "ops/linear_weight.h"
 #include "pipeline/noise.h"
 #include "pipeline/saos_model.h"
 #include "pipeline/samplers.h"
@@ -32,6 +33,8 @@ class SaosEngine final : public Engine {
     }
     ops::set_gemm_threads(options.threads > 0 ? options.threads
                                               : static_cast<int>(std::max(1u, std::thread::hardware_concurrency())));
+    ops::set_gemm_backend(options.precision == Precision::kBF16 && ops::bf16_available() ? ops::GemmBackend::kOneDnn
+                                                                                        : ops::GemmBackend::kOpenBlas);
     model_ = SaosModel::load(files.model_dir, options.precision);
     const ModelConfig& c = model_->config();
     if (c.conditioning.prompt) {
