@@ -39,6 +39,29 @@ def multi_res_stft_loss(pred, target, sizes=(2048, 1024, 512, 256, 128, 64)):
     return loss / len(sizes)
 
 
+def warm_start(ae, path):
+    """Initialise from an earlier autoencoder.pt, also one with fewer latent channels: the
+    encoder's last conv gains rows (mean and scale halves each padded) and the decoder's first
+    conv gains zero input columns, so the old model's function is kept exactly (weight norm:
+    zero columns leave |v| unchanged) and the new channels start unused."""
+    old = torch.load(path)["autoencoder"]
+    new = ae.state_dict()
+    for key, value in new.items():
+        src = old[key]
+        if src.shape == value.shape:
+            new[key] = src
+        elif key.startswith("encoder.") and src.shape[1:] == value.shape[1:]:
+            h_old, h_new = src.shape[0] // 2, value.shape[0] // 2
+            value[:h_old], value[h_new:h_new + h_old] = src[:h_old], src[h_old:]
+        elif key.startswith("decoder.") and src.shape[0] == value.shape[0] and src.shape[2:] == value.shape[2:]:
+            value.zero_()
+            value[:, : src.shape[1]] = src
+        else:
+            raise SystemExit(f"--init-from: cannot map {key} {tuple(src.shape)} -> {tuple(value.shape)}")
+    ae.load_state_dict(new)
+    print(f"initialised from {path}", flush=True)
+
+
 class CropSampler:
     """Random crops of `length` samples from the training clips, avoiding silent crops."""
 
@@ -77,6 +100,7 @@ def main():
     ap.add_argument("--crop", type=int, default=16384)
     ap.add_argument("--lr", type=float, default=6e-4)
     ap.add_argument("--kl", type=float, default=1e-4)
+    ap.add_argument("--init-from", default="", help="start a new run from another autoencoder.pt (see warm_start)")
     ap.add_argument("--cosine", action="store_true",
                     help="cosine learning-rate decay to 10 %% at --steps (the step budget, resumable)")
     ap.add_argument("--decoder-only", action="store_true",
@@ -99,6 +123,8 @@ def main():
             opt.load_state_dict(state["optimizer"])  # else: a fresh optimizer for the new parameter set
         step, log = state["step"], state.get("log", [])
         print(f"resumed at step {step}", flush=True)
+    elif args.init_from:
+        warm_start(ae, args.init_from)
     sampler = CropSampler(args.cache, args.crop, seed=step)
     ae.train()
     start = time.time()
