@@ -33,7 +33,6 @@ dnnl::engine& cpu_engine() {
   return engine;
 }
 
-
 }  // namespace
 
 uint16_t float_to_bf16(float f) { return to_bf16_impl(f); }

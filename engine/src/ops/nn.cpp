@@ -97,7 +97,7 @@ void elu_inplace(float* x, int64_t n) {
 }
 
 void RopeTable::build(const float* inv_freq, int64_t half_dims, int64_t positions) {
-  if (rows == positions && half == half_dims) return;
+  if (positions <= rows && half == half_dims) return;  // rows 0..positions-1 are already there
   rows = positions;
   half = half_dims;
   cos.resize(static_cast<std::size_t>(rows * half));
