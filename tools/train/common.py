@@ -67,7 +67,7 @@ def model_config(latent_scale: float = 1.0) -> dict:
             "diffusion": {
                 "cross_attention_cond_ids": ["prompt", "seconds_total"],
                 "global_cond_ids": ["seconds_total"],
-                "diffusion_objective": "rf_denoiser",
+                "diffusion_objective": "rectified_flow",  # plain RF, not ARC-distilled: Euler, many steps
                 "type": "dit",
                 "config": {"io_channels": LATENT_DIM, "cond_token_dim": cond_dim, "global_cond_dim": cond_dim,
                            "transformer_type": "continuous_transformer", "attn_kwargs": {"qk_norm": "ln"},

@@ -1,0 +1,109 @@
+#!/usr/bin/env python3
+"""Unit tests of tools/train/train_dit.py: caption-balanced batches with their content mask, and
+the two cross-attention operations (reset with a zero output; pooled = uniform attention)."""
+import copy
+import os
+import sys
+import unittest
+
+import torch
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tools", "train"))
+
+import common  # noqa: E402
+import train_dit  # noqa: E402
+
+
+class FixedTokenizer:
+    def encode(self, text):
+        return [3 + len(text) % 7, 4]
+
+
+def fake_latents():
+    """Three clips: two share the caption "dying", one "door" is 5 frames long."""
+    def clip(caption, frames):
+        return {"mean": torch.randn(common.LATENT_DIM, frames).half(),
+                "std": torch.full((common.LATENT_DIM, frames), 0.1).half(),
+                "seconds": frames * common.DOWNSAMPLING / common.SAMPLE_RATE, "caption_en": caption,
+                "caption_zh": caption, "category": "human"}
+    return {"clips": {"a": clip("dying", 200), "b": clip("dying", 200), "c": clip("door", 5)},
+            "latent_std": 2.0, "silence": torch.zeros(common.LATENT_DIM).half()}
+
+
+def small_model():
+    torch.manual_seed(0)
+    model = common.build_foley_model(common.model_config())
+    t5 = common.new_t5()
+    trainable = torch.nn.ModuleDict({"dit": model.model, "conditioner": model.conditioner, "t5": t5})
+    return model, trainable
+
+
+class BatcherTest(unittest.TestCase):
+    def test_weights_balance_captions(self):
+        batcher = train_dit.Batcher(fake_latents(), FixedTokenizer(), seed=0)
+        by_caption = {}
+        for clip, weight in zip(batcher.clips, batcher.weights):
+            by_caption[clip["caption_en"]] = by_caption.get(clip["caption_en"], 0) + weight
+        self.assertAlmostEqual(by_caption["dying"], 2 ** 0.5)  # 2 clips x 1/sqrt(2)
+        self.assertAlmostEqual(by_caption["door"], 1.0)
+
+    def test_content_mask_marks_the_clip_not_the_silence_after_it(self):
+        batcher = train_dit.Batcher(fake_latents(), FixedTokenizer(), seed=3)
+        for _ in range(20):
+            x0, seconds, ids, mask, cats, content = batcher.batch(4)
+            frames = x0.shape[-1]
+            for i in range(4):
+                valid = int(content[i, 0].sum())
+                self.assertEqual(content[i, 0, :valid].min(), 1.0)
+                self.assertLessEqual(valid, frames)
+                expected_seconds = valid * common.DOWNSAMPLING / common.SAMPLE_RATE
+                if valid < frames:  # the short clip: silence latent after its 5 frames
+                    self.assertEqual(valid, 5)
+                    self.assertTrue(torch.equal(x0[i, :, valid:], torch.zeros_like(x0[i, :, valid:])))
+                self.assertAlmostEqual(seconds[i], expected_seconds, places=5)
+            self.assertEqual(int(mask[0].sum()), 3)  # two pieces + </s>
+
+
+class CrossAttentionTest(unittest.TestCase):
+    def inputs(self, model):
+        torch.manual_seed(1)
+        x = torch.randn(2, common.LATENT_DIM, 8)
+        t = torch.full((2,), 0.7)
+        context = torch.randn(2, common.MAX_PROMPT_TOKENS + 1, common.T5_CONFIG["d_model"])
+        global_cond = torch.randn(2, common.T5_CONFIG["d_model"])
+        return x, t, context, global_cond
+
+    def test_reset_zeroes_the_output_so_the_prompt_has_no_effect_yet(self):
+        model, trainable = small_model()
+        ema = copy.deepcopy(trainable)
+        opt = torch.optim.AdamW(trainable.parameters())
+        train_dit.reset_cross_attention(trainable, ema, opt)
+        x, t, context, global_cond = self.inputs(model)
+        with torch.no_grad():
+            a = model.dit(x, t, cross_attn_cond=context, global_cond=global_cond)
+            b = model.dit(x, t, cross_attn_cond=torch.randn_like(context), global_cond=global_cond)
+        self.assertTrue(torch.allclose(a, b))
+        ema_out = dict(ema.named_parameters())["dit.model.transformer.layers.0.cross_attn.to_out.weight"]
+        self.assertTrue(torch.equal(ema_out, torch.zeros_like(ema_out)))
+
+    def test_pooled_attention_is_uniform_over_context_rows(self):
+        model, trainable = small_model()
+        for name, p in trainable.named_parameters():  # a non-zero output so the context matters
+            if name.endswith("cross_attn.to_out.weight"):
+                torch.nn.init.normal_(p, std=0.05)
+        ema = copy.deepcopy(trainable)
+        train_dit.pool_cross_attention(trainable, ema)
+        x, t, context, global_cond = self.inputs(model)
+        shuffled = context[:, torch.randperm(context.shape[1])]
+        with torch.no_grad():
+            a = model.dit(x, t, cross_attn_cond=context, global_cond=global_cond)
+            b = model.dit(x, t, cross_attn_cond=shuffled, global_cond=global_cond)
+            c = model.dit(x, t, cross_attn_cond=torch.randn_like(context), global_cond=global_cond)
+        self.assertTrue(torch.allclose(a, b, atol=1e-5))  # uniform weights: row order is irrelevant
+        self.assertFalse(torch.allclose(a, c, atol=1e-3))  # but the rows' values still matter
+        frozen = [n for n, p in trainable.named_parameters() if not p.requires_grad]
+        self.assertEqual(len(frozen), 12)  # to_q + q_norm weight/bias in 4 layers
+
+
+if __name__ == "__main__":
+    unittest.main()
