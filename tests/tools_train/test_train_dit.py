@@ -34,7 +34,7 @@ def small_model():
     torch.manual_seed(0)
     model = common.build_foley_model(common.model_config())
     t5 = common.new_t5()
-    trainable = torch.nn.ModuleDict({"dit": model.model, "conditioner": model.conditioner, "t5": t5})
+    trainable = common.dit_modules(model, t5)
     return model, trainable
 
 

@@ -96,6 +96,12 @@ def new_t5():
     return T5Encoder.from_config(dict(T5_CONFIG))
 
 
+def dit_modules(model, t5) -> torch.nn.ModuleDict:
+    """What dit.pt stores (its "trainable" and "ema" state dicts): the DiT, the conditioners and
+    the T5 encoder, under the keys dit.*, conditioner.*, t5.*."""
+    return torch.nn.ModuleDict({"dit": model.model, "conditioner": model.conditioner, "t5": t5})
+
+
 def set_threads():
     torch.set_num_threads(int(os.environ.get("FOLEY_THREADS", "2")))
 

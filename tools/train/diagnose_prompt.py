@@ -33,7 +33,7 @@ def main():
     state = torch.load(os.path.join(args.out, "dit.pt"))
     model = common.build_foley_model(common.model_config(latent_scale=latents["latent_std"]))
     t5 = common.new_t5()
-    trainable = torch.nn.ModuleDict({"dit": model.model, "conditioner": model.conditioner, "t5": t5})
+    trainable = common.dit_modules(model, t5)
     trainable.load_state_dict(state[args.weights])
     trainable.eval()
     print(f"{args.out}/dit.pt step {state['step']} ({args.weights} weights)")

@@ -56,7 +56,7 @@ def main():
     model = common.build_foley_model(config)
     model.pretransform.model.load_state_dict(ae_state["autoencoder"])
     t5 = common.new_t5()
-    trainable = torch.nn.ModuleDict({"dit": model.model, "conditioner": model.conditioner, "t5": t5})
+    trainable = common.dit_modules(model, t5)
     trainable.load_state_dict(dit_state["ema"])
     model.eval()
     t5.eval()

@@ -175,7 +175,7 @@ def main():
         if isinstance(m, torch.nn.Linear):
             torch.nn.init.normal_(m.weight, std=m.in_features ** -0.5)
     torch.nn.init.normal_(t5.shared.weight, std=1.0)
-    trainable = torch.nn.ModuleDict({"dit": model.model, "conditioner": model.conditioner, "t5": t5})
+    trainable = common.dit_modules(model, t5)
     ema = copy.deepcopy(trainable).eval()
     categories = sorted({c["category"] for c in latents["clips"].values()})
     aux_head = torch.nn.Linear(common.T5_CONFIG["d_model"], len(categories))  # training only, not exported
