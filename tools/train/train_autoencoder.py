@@ -39,6 +39,78 @@ def multi_res_stft_loss(pred, target, sizes=(2048, 1024, 512, 256, 128, 64)):
     return loss / len(sizes)
 
 
+class EnvelopeHead(torch.nn.Module):
+    """Training-only probe that makes the latent carry the sound's spectral envelope. From each
+    latent frame (posterior mean) a linear map predicts the log energy of 24 log-spaced bands in
+    each quarter of the frame's 2048 samples. Without it the second run's encoder had learned
+    almost nothing in 2,400 steps: a linear read-out of its latents explained 16 % of the
+    variance of those band energies, and the decoder, fed latents without the envelope, could
+    only output level-averaged noise. The head is not exported; the engine never sees it."""
+
+    BANDS, SUB = 24, 4
+
+    def __init__(self, latent_dim):
+        super().__init__()
+        self.proj = torch.nn.Linear(latent_dim, self.BANDS * self.SUB)
+        hop = common.DOWNSAMPLING // self.SUB
+        edges = np.geomspace(1, hop // 2 + 1, self.BANDS + 1).astype(int)
+        for i in range(1, len(edges)):  # at least one FFT bin per band at the low end
+            edges[i] = max(edges[i], edges[i - 1] + 1)
+        bank = np.zeros((self.BANDS, hop // 2 + 1), dtype=np.float32)
+        for i, (a, b) in enumerate(zip(edges[:-1], edges[1:])):
+            bank[i, a:b] = 1.0 / (b - a)
+        self.register_buffer("bank", torch.from_numpy(bank))
+        self.register_buffer("window", torch.hann_window(hop))
+
+    def target(self, x):
+        """[batch, frames, SUB * BANDS] log band power of the mid signal, frame-aligned."""
+        hop = self.window.shape[0]
+        mid = x.mean(1)
+        spec = torch.stft(mid, hop, hop_length=hop, window=self.window, center=False, return_complex=True)
+        power = self.bank @ spec.abs().pow(2)  # [batch, bands, sub-frames]
+        frames = power.shape[-1] // self.SUB
+        power = power[..., : frames * self.SUB].reshape(power.shape[0], -1, frames, self.SUB)
+        return (power + 1e-8).log().permute(0, 2, 3, 1).reshape(power.shape[0], frames, -1)
+
+    def loss(self, mean, x):
+        target = self.target(x)
+        pred = self.proj(mean.transpose(1, 2))[:, : target.shape[1]]
+        return F.l1_loss(pred, target) * 0.5  # log power / 2 = log magnitude, the STFT loss's unit
+
+
+def mel_bank(n_fft, n_mels, sr=common.SAMPLE_RATE, f_min=40.0):
+    """Triangular filters on the HTK mel scale, [n_mels, n_fft // 2 + 1]."""
+    def mel(f):
+        return 2595.0 * np.log10(1.0 + f / 700.0)
+    hz = 700.0 * (10 ** (np.linspace(mel(f_min), mel(sr / 2), n_mels + 2) / 2595.0) - 1.0)
+    freqs = np.linspace(0, sr / 2, n_fft // 2 + 1)
+    bank = np.zeros((n_mels, len(freqs)), dtype=np.float32)
+    for i in range(n_mels):
+        lo, mid, hi = hz[i], hz[i + 1], hz[i + 2]
+        bank[i] = np.clip(np.minimum((freqs - lo) / (mid - lo), (hi - freqs) / (hi - mid)), 0, None)
+    return torch.from_numpy(bank)
+
+
+MEL_SCALES = ((2048, 128), (1024, 80), (512, 64), (256, 40), (128, 20), (64, 10))
+MEL_BANKS = {}
+
+
+def multi_res_mel_loss(pred, target):
+    """L1 of log mel magnitudes at six resolutions, on left/right and mid/side, as DAC's mel loss:
+    every mel band weighs the same, so the 8-24 kHz bins, two thirds of a linear STFT, no longer
+    dominate the loss over the range where sounds are told apart."""
+    def mid_side(x):
+        return torch.stack([x[:, 0] + x[:, 1], x[:, 0] - x[:, 1]], dim=1) * 0.5
+
+    loss = 0.0
+    for a, b in ((pred, target), (mid_side(pred), mid_side(target))):
+        for n_fft, n_mels in MEL_SCALES:
+            bank = MEL_BANKS.setdefault(n_fft, mel_bank(n_fft, n_mels))
+            pm, tm = bank @ stft_mag(a, n_fft), bank @ stft_mag(b, n_fft)
+            loss = loss + F.l1_loss(pm.clamp_min(1e-5).log(), tm.clamp_min(1e-5).log())
+    return loss / len(MEL_SCALES)
+
+
 def warm_start(ae, path):
     """Initialise from an earlier autoencoder.pt, also one with fewer latent channels: the
     encoder's last conv gains rows (mean and scale halves each padded) and the decoder's first
@@ -60,6 +132,36 @@ def warm_start(ae, path):
             raise SystemExit(f"--init-from: cannot map {key} {tuple(src.shape)} -> {tuple(value.shape)}")
     ae.load_state_dict(new)
     print(f"initialised from {path}", flush=True)
+
+
+def sharpen_posterior(ae, shift):
+    """Lower the bias of the encoder's scale half by `shift`, so the posterior std
+    softplus(scale) starts near softplus(scale - shift). The second run's VAE (2,411 steps at KL
+    1e-4) had a posterior std of 0.4-1.1 against latent means of 1.2-3.5: the decoder was trained
+    on latents drowned in sampling noise, learned to output quiet, featureless noise (YAMNet
+    heard the category in 6 % of held-out reconstructions, against 47 % of the originals), and
+    the DiT's targets were mostly that noise, which no prompt can predict."""
+    last = ae.encoder.layers[-1]
+    half = last.bias.shape[0] // 2
+    with torch.no_grad():
+        last.bias[half:] -= shift
+    print(f"posterior scale bias lowered by {shift}", flush=True)
+
+
+def scale_io(ae, gain):
+    """Fresh-start init: the encoder's input conv amplifies by `gain` and the decoder's output
+    conv attenuates by it. Audio is ~0.05 RMS, and at that level Snake (x + sin^2(a x)/b, a = b = 1)
+    is linear to within a few percent, so with the default init the high-rate layers of both
+    halves cannot rectify: the encoder cannot measure energy and the decoder cannot make noise.
+    Measured on the second run's VAE after 2,400 steps: 0.03-0.2 RMS in the encoder's first
+    three stages, 0.02 in the decoder's last two. The exported model is the same Oobleck; only
+    where training starts differs."""
+    first, last = ae.encoder.layers[0], ae.decoder.layers[-2]
+    with torch.no_grad():
+        first.weight_g.mul_(gain)
+        first.bias.mul_(gain)
+        last.weight_g.div_(gain)
+    print(f"input conv x{gain:g}, output conv /{gain:g}", flush=True)
 
 
 class CropSampler:
@@ -100,7 +202,20 @@ def main():
     ap.add_argument("--crop", type=int, default=16384)
     ap.add_argument("--lr", type=float, default=6e-4)
     ap.add_argument("--kl", type=float, default=1e-4)
+    ap.add_argument("--wave-weight", type=float, default=0.5,
+                    help="weight of the waveform L1 term; it pulls every sound whose phase the decoder cannot "
+                         "predict towards silence")
     ap.add_argument("--init-from", default="", help="start a new run from another autoencoder.pt (see warm_start)")
+    ap.add_argument("--sharpen-posterior", type=float, default=0.0,
+                    help="at the start of a run (not on resume), lower the encoder's scale bias by this much "
+                         "(see sharpen_posterior)")
+    ap.add_argument("--loss", choices=("stft", "mel"), default="stft",
+                    help="spectral loss: multi-resolution STFT (log magnitude + spectral convergence) or mel")
+    ap.add_argument("--io-gain", type=float, default=1.0,
+                    help="on a fresh start, amplify the encoder input and attenuate the decoder output by this "
+                         "factor (see scale_io)")
+    ap.add_argument("--envelope-weight", type=float, default=0.0,
+                    help="weight of the EnvelopeHead loss that makes latents carry the spectral envelope")
     ap.add_argument("--cosine", action="store_true",
                     help="cosine learning-rate decay to 10 %% at --steps (the step budget, resumable)")
     ap.add_argument("--decoder-only", action="store_true",
@@ -113,20 +228,36 @@ def main():
 
     model = common.build_foley_model(common.model_config())
     ae = model.pretransform.model
-    params = ae.decoder.parameters() if args.decoder_only else ae.parameters()
+    envelope = EnvelopeHead(common.LATENT_DIM)
+    params = list(ae.decoder.parameters()) if args.decoder_only else list(ae.parameters()) + list(envelope.parameters())
     opt = torch.optim.AdamW(params, lr=args.lr, betas=(0.8, 0.99), weight_decay=0.0)
     step, log = 0, []
     if os.path.exists(ckpt_path):
         state = torch.load(ckpt_path)
         ae.load_state_dict(state["autoencoder"])
-        if state.get("decoder_only", False) == args.decoder_only:
-            opt.load_state_dict(state["optimizer"])  # else: a fresh optimizer for the new parameter set
+        if "envelope" in state:
+            envelope.load_state_dict(state["envelope"])
+        try:
+            opt.load_state_dict(state["optimizer"])
+        except ValueError:  # another parameter set (decoder-only switched, envelope head added)
+            print("optimizer state not reused (different parameters)", flush=True)
         step, log = state["step"], state.get("log", [])
         print(f"resumed at step {step}", flush=True)
-    elif args.init_from:
-        warm_start(ae, args.init_from)
+    else:
+        if args.init_from:
+            warm_start(ae, args.init_from)
+        if args.io_gain != 1.0 and not args.init_from:
+            scale_io(ae, args.io_gain)
+        if args.sharpen_posterior:
+            sharpen_posterior(ae, args.sharpen_posterior)
     sampler = CropSampler(args.cache, args.crop, seed=step)
     ae.train()
+
+    def save():
+        common.save_checkpoint(ckpt_path, {"autoencoder": ae.state_dict(), "optimizer": opt.state_dict(),
+                                           "envelope": envelope.state_dict(), "step": step, "log": log,
+                                           "decoder_only": args.decoder_only})
+
     start = time.time()
     last_save = start
     running = []
@@ -141,9 +272,11 @@ def main():
             pre = ae.encoder(x)
         z, kl = ae.bottleneck.encode(pre, return_kl=True)
         y = ae.decoder(z)
-        stft = multi_res_stft_loss(y, x)
+        stft = multi_res_stft_loss(y, x) if args.loss == "stft" else multi_res_mel_loss(y, x)
         wav = F.l1_loss(y, x)
-        loss = stft + 0.5 * wav + args.kl * kl
+        loss = stft + args.wave_weight * wav + args.kl * kl
+        env = envelope.loss(pre.chunk(2, dim=1)[0], x) if args.envelope_weight else torch.zeros(())
+        loss = loss + args.envelope_weight * env
         if args.cosine:
             progress = min(1.0, step / max(1, args.steps))
             for g in opt.param_groups:
@@ -153,21 +286,18 @@ def main():
         torch.nn.utils.clip_grad_norm_(ae.decoder.parameters() if args.decoder_only else ae.parameters(), 1.0)
         opt.step()
         step += 1
-        running.append((stft.item(), wav.item(), kl.item()))
+        running.append((stft.item(), wav.item(), kl.item(), env.item()))
         if step % 25 == 0:
-            s, w, k = np.mean(running, axis=0)
+            s, w, k, e = np.mean(running, axis=0)
             running = []
-            log.append({"step": step, "stft": float(s), "l1": float(w), "kl": float(k),
+            log.append({"step": step, "stft": float(s), "l1": float(w), "kl": float(k), "envelope": float(e),
                         "elapsed_s": time.time() - start})
-            print(f"step {step} stft {s:.4f} l1 {w:.4f} kl {k:.2f} ({time.time() - start:.0f}s)", flush=True)
+            print(f"step {step} stft {s:.4f} l1 {w:.4f} kl {k:.2f} env {e:.3f} ({time.time() - start:.0f}s)",
+                  flush=True)
         if time.time() - last_save > 300:
-            common.save_checkpoint(ckpt_path, {"autoencoder": ae.state_dict(), "optimizer": opt.state_dict(),
-                                               "step": step, "log": log,
-                                               "decoder_only": args.decoder_only})
+            save()
             last_save = time.time()
-    common.save_checkpoint(ckpt_path, {"autoencoder": ae.state_dict(), "optimizer": opt.state_dict(),
-                                       "step": step, "log": log,
-                                               "decoder_only": args.decoder_only})
+    save()
     print(f"saved {ckpt_path} at step {step}", flush=True)
 
 

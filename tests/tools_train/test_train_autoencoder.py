@@ -1,0 +1,79 @@
+#!/usr/bin/env python3
+"""Unit tests of tools/train/train_autoencoder.py's training aids: the envelope target and its
+head, the fresh-start I/O gain and the sharpened posterior."""
+import os
+import sys
+import unittest
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tools", "train"))
+
+import common  # noqa: E402
+import train_autoencoder  # noqa: E402
+
+
+def tone(freq, frames, amplitude=0.5):
+    t = torch.arange(frames * common.DOWNSAMPLING) / common.SAMPLE_RATE
+    wave = amplitude * torch.sin(2 * np.pi * freq * t)
+    return torch.stack([wave, wave])[None]
+
+
+def fresh_autoencoder():
+    torch.manual_seed(0)
+    return common.build_foley_model(common.model_config()).pretransform.model
+
+
+class EnvelopeHeadTest(unittest.TestCase):
+    def test_target_is_frame_aligned_with_one_row_per_latent_frame(self):
+        head = train_autoencoder.EnvelopeHead(common.LATENT_DIM)
+        target = head.target(tone(1000, 6))
+        self.assertEqual(tuple(target.shape), (1, 6, head.SUB * head.BANDS))
+
+    def test_a_tone_lights_its_own_band_and_silence_is_the_floor(self):
+        head = train_autoencoder.EnvelopeHead(common.LATENT_DIM)
+        low = head.target(tone(300, 4))[0, 1].reshape(head.SUB, head.BANDS).mean(0)
+        high = head.target(tone(9000, 4))[0, 1].reshape(head.SUB, head.BANDS).mean(0)
+        self.assertLess(int(low.argmax()), int(high.argmax()))
+        silent = head.target(torch.zeros(1, 2, 4 * common.DOWNSAMPLING))
+        self.assertTrue(torch.allclose(silent, torch.full_like(silent, float(np.log(1e-8)))))
+
+    def test_head_loss_trains_a_linear_read_out(self):
+        torch.manual_seed(0)
+        head = train_autoencoder.EnvelopeHead(4)
+        x = torch.cat([tone(300, 4), tone(5000, 4, 0.05)])
+        latent = torch.tensor([[1.0, 0, 0, 0], [0, 1.0, 0, 0]])[:, :, None].repeat(1, 1, 4)
+        opt = torch.optim.Adam(head.parameters(), lr=0.05)
+        first = float(head.loss(latent, x))
+        for _ in range(300):
+            opt.zero_grad()
+            loss = head.loss(latent, x)
+            loss.backward()
+            opt.step()
+        self.assertLess(float(loss), 0.25 * first)
+
+
+class InitTest(unittest.TestCase):
+    def test_io_gain_scales_the_first_and_last_convs_exactly(self):
+        ae, scaled = fresh_autoencoder(), fresh_autoencoder()
+        train_autoencoder.scale_io(scaled, 16.0)
+        x = tone(440, 2)
+        self.assertTrue(torch.allclose(scaled.encoder.layers[0](x), 16.0 * ae.encoder.layers[0](x), atol=1e-5))
+        h = torch.randn(1, ae.decoder.layers[-2].weight_v.shape[1], 64)
+        self.assertIsNone(ae.decoder.layers[-2].bias)  # Oobleck's output conv has none
+        self.assertTrue(torch.allclose(scaled.decoder.layers[-2](h), ae.decoder.layers[-2](h) / 16.0, atol=1e-6))
+
+    def test_sharpened_posterior_has_a_smaller_std_and_the_same_mean(self):
+        ae = fresh_autoencoder()
+        x = tone(440, 2)
+        before = ae.encoder(x).chunk(2, dim=1)
+        train_autoencoder.sharpen_posterior(ae, 3.0)
+        after = ae.encoder(x).chunk(2, dim=1)
+        self.assertTrue(torch.equal(before[0], after[0]))
+        self.assertTrue(bool((F.softplus(after[1]) < 0.2 * F.softplus(before[1])).all()))
+
+
+if __name__ == "__main__":
+    unittest.main()

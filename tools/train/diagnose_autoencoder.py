@@ -1,0 +1,82 @@
+#!/usr/bin/env python3
+"""What an autoencoder checkpoint has learned, on training clips:
+
+- activation RMS after each encoder and decoder stage (Snake is nearly linear below ~0.2, so a
+  stage with smaller activations cannot rectify: no energy detection, no noise synthesis);
+- posterior std against the spread of the posterior means (sampling noise the decoder and the
+  DiT must live with);
+- how much of the spectral envelope (EnvelopeHead's band energies) a ridge regression reads
+  from the latents (held-out frames), and how much the decoder's output reproduces;
+- output level against input level.
+Usage: diagnose_autoencoder.py --ckpt checkpoints/autoencoder.pt [--cache data-cache] [--clips 150]
+"""
+import argparse
+import random
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+import common
+from train_autoencoder import EnvelopeHead
+
+
+def r2(pred, target):
+    return float(1 - ((pred - target) ** 2).sum() / ((target - target.mean(0)) ** 2).sum())
+
+
+def stage_rms(ae, x):
+    rows, h = [], x
+    for half, layers in (("encoder", ae.encoder.layers), ("decoder", ae.decoder.layers)):
+        if half == "decoder":
+            h = h.chunk(2, dim=1)[0]
+        for i, layer in enumerate(layers):
+            h = layer(h)
+            rows.append(f"{half}.{i} {type(layer).__name__} {h.pow(2).mean().sqrt():.3f}")
+    return rows
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--ckpt", required=True)
+    ap.add_argument("--cache", default="data-cache")
+    ap.add_argument("--clips", type=int, default=150)
+    args = ap.parse_args()
+    common.set_threads()
+    ae = common.build_foley_model(common.model_config()).pretransform.model
+    ae.load_state_dict(torch.load(args.ckpt)["autoencoder"])
+    ae.eval()
+    head = EnvelopeHead(common.LATENT_DIM)
+    rows = random.Random(0).sample(common.read_manifest(args.cache, "train"), args.clips)
+    feats, targets, outputs, means, stds, levels = [], [], [], [], [], []
+    with torch.no_grad():
+        for r in rows:
+            audio = common.load_clip(args.cache, r["clip"])[:, : 64 * common.DOWNSAMPLING]
+            n = audio.shape[1] // common.DOWNSAMPLING * common.DOWNSAMPLING
+            if n < 3 * common.DOWNSAMPLING:
+                continue
+            x = torch.from_numpy(audio[:, :n].astype(np.float32) / 32768.0)[None]
+            mean, scale = ae.encoder(x).chunk(2, dim=1)
+            y = ae.decoder(mean)
+            target, out = head.target(x)[0], head.target(y)[0]
+            keep = target.max(1).values > target.max() - 12  # frames within ~50 dB of the clip's peak
+            m = mean[0].T
+            context = torch.cat([m.roll(1, 0), m, m.roll(-1, 0)], dim=1)
+            feats.append(context[keep]), targets.append(target[keep]), outputs.append(out[keep])
+            means.append(m), stds.append(F.softplus(scale[0].T) + 1e-4)
+            levels.append((y.pow(2).mean().sqrt() / x.pow(2).mean().sqrt().clamp_min(1e-6)).item())
+        print("stage RMS on", len(feats), "clips:")
+        print("  " + "\n  ".join(stage_rms(ae, x)))
+    z, t, o = (torch.cat(v).double().numpy() for v in (feats, targets, outputs))
+    split = len(z) * 3 // 4
+    zb = np.concatenate([z, np.ones((len(z), 1))], axis=1)
+    w = np.linalg.solve(zb[:split].T @ zb[:split] + 1e-2 * np.eye(zb.shape[1]), zb[:split].T @ t[:split])
+    all_means = torch.cat(means)
+    print(f"posterior std: median {torch.cat(stds).median():.3f}; posterior means: std {all_means.std():.3f}")
+    print(f"band energies explained (R2, {len(z) - split} held-out frames): "
+          f"linear read-out of the latents {r2(zb[split:] @ w, t[split:]):.3f}, decoder output {r2(o[split:], t[split:]):.3f}")
+    print(f"output/input RMS: median {np.median(levels):.2f}")
+
+
+if __name__ == "__main__":
+    main()
