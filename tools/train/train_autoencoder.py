@@ -1,9 +1,11 @@
 #!/usr/bin/env python3
 """Stage 1: train the Oobleck VAE (encoder + decoder) of foley-mini on the training split.
 
-Loss: multi-resolution STFT (log-magnitude L1 + spectral convergence, on left/right and on
-mid/side) + waveform L1 + a small KL term. No adversarial loss: the CPU budget is minutes,
-not days. Resumes from <out>/autoencoder.pt; stops after --minutes or --steps.
+Loss: a spectral term on left/right and on mid/side (multi-resolution STFT: log-magnitude L1 +
+spectral convergence; or `--loss mel`: multi-resolution log-mel L1) + waveform L1 + a small KL
+term, and optionally the EnvelopeHead term that makes the latents carry the spectral envelope.
+No adversarial loss: the CPU budget is hours, not days. Resumes from <out>/autoencoder.pt;
+stops after --minutes or --steps.
 Usage: train_autoencoder.py --cache data-cache --out checkpoints [--minutes 45]
 """
 import argparse
@@ -229,6 +231,7 @@ def main():
     model = common.build_foley_model(common.model_config())
     ae = model.pretransform.model
     envelope = EnvelopeHead(common.LATENT_DIM)
+    train_envelope = args.envelope_weight > 0 and not args.decoder_only  # a frozen encoder has nothing to learn
     params = list(ae.decoder.parameters()) if args.decoder_only else list(ae.parameters()) + list(envelope.parameters())
     opt = torch.optim.AdamW(params, lr=args.lr, betas=(0.8, 0.99), weight_decay=0.0)
     step, log = 0, []
@@ -272,27 +275,26 @@ def main():
             pre = ae.encoder(x)
         z, kl = ae.bottleneck.encode(pre, return_kl=True)
         y = ae.decoder(z)
-        stft = multi_res_stft_loss(y, x) if args.loss == "stft" else multi_res_mel_loss(y, x)
+        spectral = multi_res_stft_loss(y, x) if args.loss == "stft" else multi_res_mel_loss(y, x)
         wav = F.l1_loss(y, x)
-        loss = stft + args.wave_weight * wav + args.kl * kl
-        env = envelope.loss(pre.chunk(2, dim=1)[0], x) if args.envelope_weight else torch.zeros(())
-        loss = loss + args.envelope_weight * env
+        env = envelope.loss(pre.chunk(2, dim=1)[0], x) if train_envelope else torch.zeros(())
+        loss = spectral + args.wave_weight * wav + args.kl * kl + args.envelope_weight * env
         if args.cosine:
             progress = min(1.0, step / max(1, args.steps))
             for g in opt.param_groups:
                 g["lr"] = args.lr * (0.1 + 0.9 * 0.5 * (1 + np.cos(np.pi * progress)))
         opt.zero_grad(set_to_none=True)
         loss.backward()
-        torch.nn.utils.clip_grad_norm_(ae.decoder.parameters() if args.decoder_only else ae.parameters(), 1.0)
+        torch.nn.utils.clip_grad_norm_(params, 1.0)
         opt.step()
         step += 1
-        running.append((stft.item(), wav.item(), kl.item(), env.item()))
+        running.append((spectral.item(), wav.item(), kl.item(), env.item()))
         if step % 25 == 0:
             s, w, k, e = np.mean(running, axis=0)
             running = []
-            log.append({"step": step, "stft": float(s), "l1": float(w), "kl": float(k), "envelope": float(e),
+            log.append({"step": step, args.loss: float(s), "l1": float(w), "kl": float(k), "envelope": float(e),
                         "elapsed_s": time.time() - start})
-            print(f"step {step} stft {s:.4f} l1 {w:.4f} kl {k:.2f} env {e:.3f} ({time.time() - start:.0f}s)",
+            print(f"step {step} {args.loss} {s:.4f} l1 {w:.4f} kl {k:.2f} env {e:.3f} ({time.time() - start:.0f}s)",
                   flush=True)
         if time.time() - last_save > 300:
             save()
