@@ -115,6 +115,11 @@ class YamnetCache:
 CACHE = YamnetCache(None)
 
 
+def clip_category(clip):
+    """The category of a held-out clip's caption, from the English caption or else the Chinese."""
+    return category_map.categorize(clip.caption_en) or category_map.categorize(clip.caption_zh)
+
+
 def stage_real(net, clips, max_clips):
     """YAMNet on real held-out clips. Returns per-clip records and embeddings."""
     records, embeddings = [], []
@@ -134,7 +139,7 @@ def stage_real(net, clips, max_clips):
         except (audio_io.AudioError, OSError) as e:
             records.append({"id": clip.id, "error": str(e)})
             continue
-        cat = category_map.categorize(clip.caption_en) or category_map.categorize(clip.caption_zh)
+        cat = clip_category(clip)
         rec = {"id": clip.id, "caption_en": clip.caption_en, "caption_zh": clip.caption_zh,
                "category": cat.name if cat else None, "top5": top5_names(net, r),
                "seconds": seconds}
@@ -199,7 +204,7 @@ def stage_autoencoder(net, model, clips, max_clips, max_seconds):
         recon = model.pretransform.decode(model.pretransform.encode(audio, sample=False))
         y = recon[0].numpy().T.astype(np.float64)[:n]
         r_orig, r_rec = yamnet_result(net, x, sr), yamnet_result(net, y, sr)
-        cat = category_map.categorize(clip.caption_en) or category_map.categorize(clip.caption_zh)
+        cat = clip_category(clip)
         hits = {"orig_hit": adherence_hit(net, r_orig, cat)[0],
                 "recon_hit": adherence_hit(net, r_rec, cat)[0]} if cat else {}
         out.append({"id": clip.id, "caption_en": clip.caption_en, **hits,

@@ -14,7 +14,6 @@ import time
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 
 import common
 
@@ -67,9 +66,7 @@ def main():
             x = torch.zeros(len(batch), 2, frames * ratio)
             for j, (_, audio) in enumerate(batch):
                 x[j, :, : audio.shape[1]] = torch.from_numpy(audio.astype(np.float32) / 32768.0)
-            pre = ae.encoder(x)
-            mean, scale = pre.chunk(2, dim=1)
-            std = F.softplus(scale) + 1e-4
+            mean, std = ae.bottleneck.posterior(ae.encoder(x))
             for j, (r, audio) in enumerate(batch):
                 out[r["clip"]] = {"mean": mean[j].half(), "std": std[j].half(),
                                   "seconds": min(float(r["seconds"]), frames * ratio / common.SAMPLE_RATE),

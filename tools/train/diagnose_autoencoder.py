@@ -15,7 +15,6 @@ import random
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 
 import common
 from train_autoencoder import EnvelopeHead
@@ -56,14 +55,14 @@ def main():
             if n < 3 * common.DOWNSAMPLING:
                 continue
             x = torch.from_numpy(audio[:, :n].astype(np.float32) / 32768.0)[None]
-            mean, scale = ae.encoder(x).chunk(2, dim=1)
+            mean, std = ae.bottleneck.posterior(ae.encoder(x))
             y = ae.decoder(mean)
             target, out = head.target(x)[0], head.target(y)[0]
             keep = target.max(1).values > target.max() - 12  # frames within ~50 dB of the clip's peak
             m = mean[0].T
             context = torch.cat([m.roll(1, 0), m, m.roll(-1, 0)], dim=1)
             feats.append(context[keep]), targets.append(target[keep]), outputs.append(out[keep])
-            means.append(m), stds.append(F.softplus(scale[0].T) + 1e-4)
+            means.append(m), stds.append(std[0].T)
             levels.append((y.pow(2).mean().sqrt() / x.pow(2).mean().sqrt().clamp_min(1e-6)).item())
         print("stage RMS on", len(feats), "clips:")
         print("  " + "\n  ".join(stage_rms(ae, x)))

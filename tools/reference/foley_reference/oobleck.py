@@ -180,9 +180,14 @@ class OobleckDecoder(nn.Module):
 class VAEBottleneck(nn.Module):
     """Splits the encoder output into (mean, scale); std = softplus(scale) + 1e-4."""
 
-    def encode(self, x, sample: bool = True, return_kl: bool = False):
+    @staticmethod
+    def posterior(x):
+        """(mean, std) of the latent distribution the encoder output `x` describes."""
         mean, scale = x.chunk(2, dim=1)
-        std = F.softplus(scale) + 1e-4
+        return mean, F.softplus(scale) + 1e-4
+
+    def encode(self, x, sample: bool = True, return_kl: bool = False):
+        mean, std = self.posterior(x)
         latents = mean + std * torch.randn_like(mean) if sample else mean
         if return_kl:
             var = std * std
