@@ -8,8 +8,9 @@ SUDO=""
 PACKAGES=(
   # toolchain
   build-essential cmake pkg-config git clang libclang-rt-14-dev
-  # engine
-  libopenblas-dev libopenblas0-pthread libdnnl-dev libsentencepiece-dev sentencepiece
+  # engine (ocl-icd-opencl-dev: dnnl's CMake config requires OpenCL even for CPU builds; it is
+  # only a Recommends of libdnnl-dev, which --no-install-recommends leaves out)
+  libopenblas-dev libopenblas0-pthread libdnnl-dev ocl-icd-opencl-dev libsentencepiece-dev sentencepiece
   libsoxr-dev nlohmann-json3-dev
   # server
   libcpp-httplib-dev libsqlite3-dev libssl-dev libflac-dev flac libargon2-dev libsodium-dev

@@ -96,6 +96,22 @@ TEST(ModelConfig, UnsupportedVariantsAreRejected) {
   EXPECT_NE(error_of(j.dump()).find("clap_text"), std::string::npos);
 }
 
+TEST(ModelConfig, OptionalSamplingDefaults) {
+  auto j = nlohmann::json::parse(fixture_config_text());
+  EXPECT_FALSE(parse_model_config(j.dump(), "x").sampling.has_value());
+  j["sampling"] = {{"sampler", "euler"}, {"steps", 24}};
+  ModelConfig c = parse_model_config(j.dump(), "x");
+  ASSERT_TRUE(c.sampling.has_value());
+  EXPECT_EQ(c.sampling->sampler, "euler");
+  EXPECT_EQ(c.sampling->steps, 24);
+  j["sampling"]["sampler"] = "ddim";
+  EXPECT_NE(error_of(j.dump()).find("sampling.sampler"), std::string::npos);
+  j["sampling"] = {{"sampler", "euler"}, {"steps", 0}};
+  EXPECT_NE(error_of(j.dump()).find("sampling.steps"), std::string::npos);
+  j["sampling"] = "fast";
+  EXPECT_NE(error_of(j.dump()).find("sampling: must be an object"), std::string::npos);
+}
+
 TEST(ModelConfig, MissingFile) {
   EXPECT_THROW(load_model_config("/nonexistent/model_config.json"), EngineError);
 }

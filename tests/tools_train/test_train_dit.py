@@ -26,7 +26,8 @@ def fake_latents():
                 "std": torch.full((common.LATENT_DIM, frames), 0.1).half(),
                 "seconds": frames * common.DOWNSAMPLING / common.SAMPLE_RATE, "caption_en": caption,
                 "caption_zh": caption, "category": "human"}
-    return {"clips": {"a": clip("dying", 200), "b": clip("dying", 200), "c": clip("door", 5)},
+    return {"clips": {"a": clip("dying", common.MAX_FRAMES), "b": clip("dying", common.MAX_FRAMES),
+                      "c": clip("door", 5)},
             "latent_std": 2.0, "silence": torch.zeros(common.LATENT_DIM).half()}
 
 

@@ -139,6 +139,16 @@ ModelConfig parse_model_config(const std::string& json_text, const std::string& 
   cfg.sample_rate = r.integer(root, "sample_rate", "", 1000, 384000);
   cfg.audio_channels = r.integer(root, "audio_channels", "", 1, 16, 2);
   const json& model = r.object(root, "model", "");
+  if (auto it = root.find("sampling"); it != root.end()) {
+    if (!it->is_object()) r.fail("sampling", "must be an object");
+    SamplingConfig s;
+    s.sampler = r.string(*it, "sampler", "sampling.");
+    if (s.sampler != "pingpong" && s.sampler != "euler" && s.sampler != "dpmpp") {
+      r.fail("sampling.sampler", "unsupported '" + s.sampler + "' (pingpong, euler, dpmpp)");
+    }
+    s.steps = r.integer(*it, "steps", "sampling.", 1, 500);
+    cfg.sampling = s;
+  }
 
   // Pretransform (Oobleck autoencoder; only the decoder is needed for text-to-audio).
   const json& pt = r.object(model, "pretransform", "model.");

@@ -65,6 +65,15 @@ struct PretransformConfig {
   double scale = 1.0;
 };
 
+// Optional top-level "sampling" object, a Foley addition that stable-audio-tools ignores: the
+// sampler and step count a model was tuned for, used when a request leaves them to the model.
+// Without it a model gets its objective's defaults (rf_denoiser: ping-pong 8; rectified_flow:
+// Euler 50), which for a small model like foley-mini would spend twice the time needed.
+struct SamplingConfig {
+  std::string sampler;  // "pingpong", "euler" or "dpmpp"
+  int steps = 0;
+};
+
 struct ModelConfig {
   std::string source;              // file path, for messages
   std::string model_type;
@@ -74,6 +83,7 @@ struct ModelConfig {
   ConditioningConfig conditioning;
   DitConfig dit;
   PretransformConfig pretransform;
+  std::optional<SamplingConfig> sampling;
   int latent_frames() const { return sample_size / pretransform.downsampling_ratio; }
 };
 

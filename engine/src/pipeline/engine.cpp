@@ -55,6 +55,10 @@ class SaosEngine final : public Engine {
     info_.default_steps = arc ? 8 : 50;
     info_.default_cfg = arc ? 1.0 : 4.0;
     info_.default_sampler = arc ? Sampler::kPingPong : Sampler::kEuler;
+    if (c.sampling) {
+      info_.default_steps = c.sampling->steps;
+      info_.default_sampler = parse_sampler(c.sampling->sampler);
+    }
     info_.max_prompt_tokens = model_->prompt_tokens();
   }
 
