@@ -1,11 +1,11 @@
 #!/usr/bin/env python3
 """Stage 2: encode the clips once with the trained (then frozen) VAE encoder.
 
-Each clip is cut to at most --max-frames latent frames (2048 samples each) and zero-padded
+Each clip is cut to at most --max-frames latent frames (common.DOWNSAMPLING samples each) and zero-padded
 to a whole frame; the posterior mean and std are stored so that the DiT trains on samples of
 the posterior. Also stores the latent of digital silence (the DiT's padding) and the global
 latent std (the pretransform "scale" of model_config.json).
-Usage: cache_latents.py --cache data-cache --out checkpoints [--max-frames 128] [--max-clips N]
+Usage: cache_latents.py --cache data-cache --out checkpoints [--max-frames 256] [--max-clips N]
 """
 import argparse
 import os
@@ -22,7 +22,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--cache", required=True)
     ap.add_argument("--out", required=True)
-    ap.add_argument("--max-frames", type=int, default=128)
+    ap.add_argument("--max-frames", type=int, default=common.MAX_FRAMES)
     ap.add_argument("--max-clips", type=int, default=0, help="0: all; else a category-balanced subset")
     ap.add_argument("--split", default="train")
     args = ap.parse_args()

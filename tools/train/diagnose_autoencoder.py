@@ -7,7 +7,12 @@
   DiT must live with);
 - how much of the spectral envelope (EnvelopeHead's band energies) a ridge regression reads
   from the latents (held-out frames), and how much the decoder's output reproduces;
-- output level against input level.
+- output level against input level;
+- how periodic the output is at a lag of one latent frame against a lag of 0.73 frames (a
+  decoder that repeats one waveform per frame makes a buzzing comb at the frame rate: the first
+  x1024 run measured 0.98 where the originals have 0.0; see frame_comb_loss), and the share of
+  the energy within ±1 Hz of that comb's teeth (the first second of each clip; a flat
+  spectrum puts 3 / 46.9 = 6.4 % there).
 Usage: diagnose_autoencoder.py --ckpt checkpoints/autoencoder.pt [--cache data-cache] [--clips 150]
 """
 import argparse
@@ -22,6 +27,21 @@ from train_autoencoder import EnvelopeHead
 
 def r2(pred, target):
     return float(1 - ((pred - target) ** 2).sum() / ((target - target.mean(0)) ** 2).sum())
+
+
+def autocorrelation(x, lag):
+    x = x - x.mean()
+    return float((x[:-lag] * x[lag:]).sum() / (x * x).sum().clamp_min(1e-12))
+
+
+def comb_share(mono):
+    """Share of the 30 Hz - 8 kHz energy of the first second within ±1 Hz of the multiples of
+    the latent frame rate."""
+    n = common.SAMPLE_RATE
+    spec = np.abs(np.fft.rfft(mono[:n] * np.hanning(n))) ** 2  # 1 Hz bins
+    f0 = common.SAMPLE_RATE / common.DOWNSAMPLING
+    teeth = [int(round(k * f0)) for k in range(1, int(8000 / f0))]
+    return sum(spec[f - 1:f + 2].sum() for f in teeth) / spec[30:8000].sum()
 
 
 def stage_rms(ae, x):
@@ -47,7 +67,7 @@ def main():
     ae.eval()
     head = EnvelopeHead(common.LATENT_DIM)
     rows = random.Random(0).sample(common.read_manifest(args.cache, "train"), args.clips)
-    feats, targets, outputs, means, stds, levels = [], [], [], [], [], []
+    feats, targets, outputs, means, stds, levels, periodicity, combs = [], [], [], [], [], [], [], []
     with torch.no_grad():
         for r in rows:
             audio = common.load_clip(args.cache, r["clip"])[:, : 64 * common.DOWNSAMPLING]
@@ -64,6 +84,10 @@ def main():
             feats.append(context[keep]), targets.append(target[keep]), outputs.append(out[keep])
             means.append(m), stds.append(std[0].T)
             levels.append((y.pow(2).mean().sqrt() / x.pow(2).mean().sqrt().clamp_min(1e-6)).item())
+            lags = (common.DOWNSAMPLING, int(common.DOWNSAMPLING * 0.73))
+            periodicity.append([autocorrelation(s.mean(1)[0], lag) for s in (x, y) for lag in lags])
+            if n >= common.SAMPLE_RATE:
+                combs.append([comb_share(s.mean(1)[0].numpy()) for s in (x, y)])
         print("stage RMS on", len(feats), "clips:")
         print("  " + "\n  ".join(stage_rms(ae, x)))
     z, t, o = (torch.cat(v).double().numpy() for v in (feats, targets, outputs))
@@ -75,6 +99,11 @@ def main():
     print(f"band energies explained (R2, {len(z) - split} held-out frames): "
           f"linear read-out of the latents {r2(zb[split:] @ w, t[split:]):.3f}, decoder output {r2(o[split:], t[split:]):.3f}")
     print(f"output/input RMS: median {np.median(levels):.2f}")
+    p = np.mean(periodicity, axis=0)
+    print(f"autocorrelation at 1 / 0.73 latent frames: input {p[0]:.2f} / {p[1]:.2f}, output {p[2]:.2f} / {p[3]:.2f}")
+    if combs:
+        c = np.mean(combs, axis=0)
+        print(f"energy on the frame-rate comb's teeth ({len(combs)} clips >= 1 s): input {c[0]:.3f}, output {c[1]:.3f}")
 
 
 if __name__ == "__main__":

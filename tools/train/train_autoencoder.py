@@ -48,13 +48,14 @@ def multi_res_stft_loss(pred, target, sizes=(2048, 1024, 512, 256, 128, 64)):
 
 class EnvelopeHead(torch.nn.Module):
     """Training-only probe that makes the latent carry the sound's spectral envelope. From each
-    latent frame (posterior mean) a linear map predicts the log energy of 24 log-spaced bands in
-    each quarter of the frame's 2048 samples. Without it the second run's encoder had learned
-    little in 2,400 steps: a linear read-out of its latents explained R² 0.31 of those band
-    energies (diagnose_autoencoder.py), and the decoder, fed latents without the envelope, could
-    only output level-averaged noise. The head is not exported; the engine never sees it."""
+    latent frame (posterior mean) a linear map predicts the log energy of 32 log-spaced bands in
+    each 512-sample (10.7 ms, YAMNet's hop) sub-frame of the frame. Without it the second run's
+    encoder had learned little in 2,400 steps: a linear read-out of its latents explained R² 0.31
+    of those band energies (diagnose_autoencoder.py), and the decoder, fed latents without the
+    envelope, could only output level-averaged noise. The head is not exported; the engine never
+    sees it."""
 
-    BANDS, SUB = 24, 4
+    BANDS, SUB = 32, common.DOWNSAMPLING // 512
 
     def __init__(self, latent_dim):
         super().__init__()
@@ -83,6 +84,24 @@ class EnvelopeHead(torch.nn.Module):
         target = self.target(x)
         pred = self.proj(mean.transpose(1, 2))[:, : target.shape[1]]
         return F.l1_loss(pred, target) * 0.5  # log power / 2 = log magnitude, the STFT loss's unit
+
+
+def frame_comb_loss(pred, target, sizes=(8192, 4096)):
+    """Log-magnitude L1 on linear-frequency bins much finer than the latent frame rate (5.9 and
+    11.7 Hz bins against teeth 46.9 Hz apart at x1024). A decoder fed slowly varying latents
+    repeats one waveform per latent frame: diagnose_autoencoder.py measured an autocorrelation
+    of 0.98 at a lag of one frame in the reconstructions (originals: 0.0), a harmonic comb at
+    the frame rate that YAMNet hears as Synthesizer/Music and a listener as buzz. Mel bands
+    above ~1 kHz are wider than the comb's spacing, and at x2048 the frame rate equalled the
+    2048-point STFT's bin spacing, so neither earlier loss could see it. Windows of 2048 and
+    4096 points, whose main lobes span the teeth, still let 36 % of the energy sit on the teeth
+    after 1,100 steps (originals 5 %); these two resolve them. Needs crops of at least
+    2 x sizes[0] samples."""
+    loss = 0.0
+    for a, b in stereo_views(pred, target):
+        for n in sizes:
+            loss = loss + F.l1_loss(stft_mag(a, n).log(), stft_mag(b, n).log())
+    return loss / len(sizes)
 
 
 def mel_bank(n_fft, n_mels, sr=common.SAMPLE_RATE, f_min=40.0):
@@ -215,6 +234,12 @@ def main():
                          "(see sharpen_posterior)")
     ap.add_argument("--loss", choices=("stft", "mel"), default="stft",
                     help="spectral loss: multi-resolution STFT (log magnitude + spectral convergence) or mel")
+    ap.add_argument("--snake-lr-mult", type=float, default=1.0,
+                    help="learning-rate factor of the Snake activations' log alpha and beta. With the default, "
+                         "the decoder's high-rate stages settled at ~0.08 RMS in 2,000 steps, where Snake "
+                         "(alpha = 1) is linear: the output could neither make noise nor follow the level")
+    ap.add_argument("--comb-weight", type=float, default=0.0,
+                    help="weight of frame_comb_loss, which penalises output that repeats every latent frame")
     ap.add_argument("--io-gain", type=float, default=1.0,
                     help="on a fresh start, amplify the encoder input and attenuate the decoder output by this "
                          "factor (see scale_io)")
@@ -236,8 +261,12 @@ def main():
     ae = model.pretransform.model
     envelope = EnvelopeHead(common.LATENT_DIM)
     train_envelope = args.envelope_weight > 0 and not args.decoder_only  # a frozen encoder has nothing to learn
-    params = list(ae.decoder.parameters()) if args.decoder_only else list(ae.parameters()) + list(envelope.parameters())
-    opt = torch.optim.AdamW(params, lr=args.lr, betas=(0.8, 0.99), weight_decay=0.0)
+    trained = ae.decoder if args.decoder_only else torch.nn.ModuleList([ae, envelope])
+    params = list(trained.parameters())
+    snake = [p for n, p in trained.named_parameters() if n.endswith((".alpha", ".beta"))]
+    others = [p for n, p in trained.named_parameters() if not n.endswith((".alpha", ".beta"))]
+    opt = torch.optim.AdamW([{"params": others, "lr_mult": 1.0}, {"params": snake, "lr_mult": args.snake_lr_mult}],
+                            lr=args.lr, betas=(0.8, 0.99), weight_decay=0.0)
     step, log = 0, []
     if os.path.exists(ckpt_path):
         state = torch.load(ckpt_path)
@@ -281,25 +310,26 @@ def main():
         y = ae.decoder(z)
         spectral = multi_res_stft_loss(y, x) if args.loss == "stft" else multi_res_mel_loss(y, x)
         wav = F.l1_loss(y, x)
+        comb = frame_comb_loss(y, x) if args.comb_weight else torch.zeros(())
         env = envelope.loss(pre.chunk(2, dim=1)[0], x) if train_envelope else torch.zeros(())
-        loss = spectral + args.wave_weight * wav + args.kl * kl + args.envelope_weight * env
-        if args.cosine:
-            progress = min(1.0, step / max(1, args.steps))
-            for g in opt.param_groups:
-                g["lr"] = args.lr * (0.1 + 0.9 * 0.5 * (1 + np.cos(np.pi * progress)))
+        loss = spectral + args.wave_weight * wav + args.kl * kl + args.envelope_weight * env + args.comb_weight * comb
+        progress = min(1.0, step / max(1, args.steps))
+        decay = 0.1 + 0.9 * 0.5 * (1 + np.cos(np.pi * progress)) if args.cosine else 1.0
+        for g in opt.param_groups:  # also after a resume, whose optimizer state brings the old rates
+            g["lr"] = args.lr * g["lr_mult"] * decay
         opt.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(params, 1.0)
         opt.step()
         step += 1
-        running.append((spectral.item(), wav.item(), kl.item(), env.item()))
+        running.append((spectral.item(), wav.item(), kl.item(), env.item(), comb.item()))
         if step % 25 == 0:
-            s, w, k, e = np.mean(running, axis=0)
+            s, w, k, e, c = np.mean(running, axis=0)
             running = []
             log.append({"step": step, args.loss: float(s), "l1": float(w), "kl": float(k), "envelope": float(e),
-                        "elapsed_s": time.time() - start})
-            print(f"step {step} {args.loss} {s:.4f} l1 {w:.4f} kl {k:.2f} env {e:.3f} ({time.time() - start:.0f}s)",
-                  flush=True)
+                        "comb": float(c), "elapsed_s": time.time() - start})
+            print(f"step {step} {args.loss} {s:.4f} l1 {w:.4f} kl {k:.2f} env {e:.3f} comb {c:.3f} "
+                  f"({time.time() - start:.0f}s)", flush=True)
         if time.time() - last_save > 300:
             save()
             last_save = time.time()

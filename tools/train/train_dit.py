@@ -9,7 +9,7 @@ Conditioning exactly as the engine computes it: T5 hidden states with padded pos
 zeroed, seconds_total through the number conditioner, cross-attention on [prompt; seconds],
 global token = seconds. Captions: English or Chinese at random, sometimes only the category
 name (clips drawn caption-balanced); 10 % of contexts are dropped to zeros for classifier-free
-guidance. Windows of 32, 64 or 128 latent frames; a clip shorter than its window is followed by the latent of silence
+guidance. Windows of a quarter, half or all of the 5.46 s (64, 128 or 256 latent frames); a clip shorter than its window is followed by the latent of silence
 and seconds_total says where the sound ends. Keeps an EMA copy, which is what gets exported.
 
 Two training-only aids make the prompt matter sooner (neither changes the exported model):
@@ -34,7 +34,7 @@ import torch.nn.functional as F
 import common
 from vocabulary import CATEGORY_NAMES
 
-WINDOWS = ((32, 0.5), (64, 0.3), (128, 0.2))
+WINDOWS = ((common.MAX_FRAMES // 4, 0.5), (common.MAX_FRAMES // 2, 0.3), (common.MAX_FRAMES, 0.2))
 
 
 class Batcher:
