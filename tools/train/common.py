@@ -19,7 +19,7 @@ from foley_reference import T5Encoder, build_model  # noqa: E402
 
 SAMPLE_RATE = 48000
 # 1024 samples per latent frame (21.3 ms, 46.9 frames/s) and 64 values per frame: 3,000 values
-# per second, twice SAOS's 64 x 23.4. Runs one to six (x2048, 32 or 64 channels) found the
+# per second, about twice SAOS's 64 x 21.5. Runs one to six (x2048, 32 or 64 channels) found the
 # small CPU-trained autoencoder to be the ceiling: YAMNet heard the caption in 5-9 % of its
 # reconstructions of real clips (originals 46 %); a 42.7 ms frame of 32 values cannot even hold
 # the mel envelope YAMNet listens to (64 bands every 10 ms). At x1024 a frame holds two 10.7 ms
