@@ -5,6 +5,9 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
 
 #include "foley/engine.h"
 #include "test_util.h"
@@ -38,6 +41,32 @@ TEST(Generate, InfoFromConfig) {
   EXPECT_NEAR(i.max_duration_s, 8192.0 / 44100, 1e-9);
   EXPECT_EQ(i.default_steps, 8);
   EXPECT_EQ(i.default_sampler, Sampler::kPingPong);
+}
+
+// A model's own "sampling" in model_config.json becomes the engine's default, and a request
+// with steps 0 runs it (saos-tiny is rf_denoiser: ping-pong 8 without it).
+TEST(Generate, ModelSamplingDefaults) {
+  const auto dir = std::filesystem::temp_directory_path() / "foley_engine_tests" / "tiny_with_sampling";
+  std::filesystem::create_directories(dir);
+  std::filesystem::copy_file(testing::data_dir() / "saos-tiny" / "model.safetensors", dir / "model.safetensors",
+                             std::filesystem::copy_options::overwrite_existing);
+  nlohmann::json config = nlohmann::json::parse(std::ifstream(testing::data_dir() / "saos-tiny" / "model_config.json"));
+  config["sampling"] = {{"sampler", "euler"}, {"steps", 3}};
+  std::ofstream(dir / "model_config.json") << config.dump();
+  EngineOptions o;
+  o.threads = 1;
+  auto e = Engine::load({dir, {}}, o);
+  EXPECT_EQ(e->info().default_steps, 3);
+  EXPECT_EQ(e->info().default_sampler, Sampler::kEuler);
+  int steps_seen = 0;
+  GenerateCallbacks cb;
+  cb.on_step = [&](int, int total) { steps_seen = total; };
+  ClipRequest r = request(5);
+  r.sampler = e->info().default_sampler;
+  std::vector<ClipRequest> rs = {r};
+  auto clips = e->generate(rs, cb);
+  ASSERT_EQ(clips.size(), 1u);
+  EXPECT_EQ(steps_seen, 3);
 }
 
 TEST(Generate, SameSeedSameSamples) {

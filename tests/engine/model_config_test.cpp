@@ -102,7 +102,7 @@ TEST(ModelConfig, OptionalSamplingDefaults) {
   j["sampling"] = {{"sampler", "euler"}, {"steps", 24}};
   ModelConfig c = parse_model_config(j.dump(), "x");
   ASSERT_TRUE(c.sampling.has_value());
-  EXPECT_EQ(c.sampling->sampler, "euler");
+  EXPECT_EQ(c.sampling->sampler, Sampler::kEuler);
   EXPECT_EQ(c.sampling->steps, 24);
   j["sampling"]["sampler"] = "ddim";
   EXPECT_NE(error_of(j.dump()).find("sampling.sampler"), std::string::npos);

@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "foley/engine.h"
+#include "pipeline/samplers.h"
 
 namespace foley {
 
@@ -142,9 +143,10 @@ ModelConfig parse_model_config(const std::string& json_text, const std::string& 
   if (auto it = root.find("sampling"); it != root.end()) {
     if (!it->is_object()) r.fail("sampling", "must be an object");
     SamplingConfig s;
-    s.sampler = r.string(*it, "sampler", "sampling.");
-    if (s.sampler != "pingpong" && s.sampler != "euler" && s.sampler != "dpmpp") {
-      r.fail("sampling.sampler", "unsupported '" + s.sampler + "' (pingpong, euler, dpmpp)");
+    try {
+      s.sampler = parse_sampler(r.string(*it, "sampler", "sampling."));
+    } catch (const EngineError& e) {
+      r.fail("sampling.sampler", e.what());
     }
     s.steps = r.integer(*it, "steps", "sampling.", 1, 500);
     cfg.sampling = s;

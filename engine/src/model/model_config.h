@@ -10,6 +10,8 @@
 #include <string>
 #include <vector>
 
+#include "foley/engine.h"
+
 namespace foley {
 
 struct NumberConditionerConfig {
@@ -70,7 +72,7 @@ struct PretransformConfig {
 // Without it a model gets its objective's defaults (rf_denoiser: ping-pong 8; rectified_flow:
 // Euler 50), which for a small model like foley-mini would spend twice the time needed.
 struct SamplingConfig {
-  std::string sampler;  // "pingpong", "euler" or "dpmpp"
+  Sampler sampler = Sampler::kEuler;  // "pingpong", "euler" or "dpmpp" in the file
   int steps = 0;
 };
 

@@ -57,7 +57,7 @@ class SaosEngine final : public Engine {
     info_.default_sampler = arc ? Sampler::kPingPong : Sampler::kEuler;
     if (c.sampling) {
       info_.default_steps = c.sampling->steps;
-      info_.default_sampler = parse_sampler(c.sampling->sampler);
+      info_.default_sampler = c.sampling->sampler;
     }
     info_.max_prompt_tokens = model_->prompt_tokens();
   }
