@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Unit tests of tools/train/train_autoencoder.py's training aids: the envelope target and its
-head, the fresh-start I/O gain and the sharpened posterior."""
+head, the fresh-start I/O gain, the sharpened posterior and the spectral losses' log floor."""
 import os
 import sys
 import unittest
@@ -73,6 +73,24 @@ class InitTest(unittest.TestCase):
         after = ae.encoder(x).chunk(2, dim=1)
         self.assertTrue(torch.equal(before[0], after[0]))
         self.assertTrue(bool((F.softplus(after[1]) < 0.2 * F.softplus(before[1])).all()))
+
+
+class LogFloorTest(unittest.TestCase):
+    def test_a_faint_noise_floor_under_silence_costs_little_only_with_a_floor(self):
+        torch.manual_seed(0)
+        target = torch.cat([tone(440, 8), torch.zeros(1, 2, 8 * common.DOWNSAMPLING)], dim=2)
+        hiss = target + 1e-5 * torch.randn_like(target)  # 16-bit quantisation noise, also over the silence
+        strict = float(train_autoencoder.multi_res_mel_loss(hiss, target))
+        floored = float(train_autoencoder.multi_res_mel_loss(hiss, target, floor=1e-3))
+        self.assertGreater(strict, 2.0)  # digital silence vs hiss: nats of error per bin
+        self.assertLess(floored, 0.2 * strict)
+
+    def test_a_floor_keeps_the_loss_for_errors_in_the_sound(self):
+        target = tone(440, 8)
+        quiet = 0.25 * target  # 12 dB too quiet: the same log error with or without a floor
+        strict = float(train_autoencoder.multi_res_mel_loss(quiet, target))
+        floored = float(train_autoencoder.multi_res_mel_loss(quiet, target, floor=1e-3))
+        self.assertGreater(floored, 0.5 * strict)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,90 @@
+#!/usr/bin/env python3
+"""How much of a clip's category do the cached latents carry, against the audio itself?
+
+The same small convolutional probe (three 1-D convolutions, mean pooling, a linear layer) learns
+the clip's category from a 64-frame window of (a) the DiT's training latents and (b) the clip's
+64-band log-mel spectrogram at the latent frame rate (2048-point frames, hop = DOWNSAMPLING), on
+80 % of the cached clips; it reports the accuracy on the other 20 % beside the majority class.
+A DiT can only learn to make from a prompt what its latents can tell apart: where (a) is near
+the majority rate and (b) is well above it, the encoder is what keeps the prompt from mattering,
+and more DiT steps will not help.
+Usage: probe_latents.py --out checkpoints [--cache data-cache] [--steps 1500]
+"""
+import argparse
+import collections
+import os
+import random
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+import common
+from train_autoencoder import mel_bank
+
+WINDOW = 64  # latent frames per probe example (1.4 s)
+
+
+def log_mel_frames(cache, clip, frames, bank=mel_bank(2048, 64)):
+    """[64, frames] log mel magnitudes of the mid signal, one frame per latent frame."""
+    audio = torch.from_numpy(common.load_clip(cache, clip).astype("float32") / 32768.0).mean(0)
+    spec = torch.stft(audio, 2048, hop_length=common.DOWNSAMPLING, window=torch.hann_window(2048),
+                      return_complex=True).abs()
+    return (bank @ spec + 1e-3).log()[:, :frames]
+
+
+def crop(features, rng):
+    if features.shape[1] >= WINDOW:
+        start = rng.randrange(features.shape[1] - WINDOW + 1)
+        return features[:, start:start + WINDOW]
+    return F.pad(features, (0, WINDOW - features.shape[1]))
+
+
+def probe_accuracy(examples, classes, steps, seed=0):
+    """examples: [(features [channels, frames], class index)], already shuffled."""
+    torch.manual_seed(seed)
+    rng = random.Random(seed)
+    split = len(examples) * 4 // 5
+    train, test = examples[:split], examples[split:]
+    width = 128
+    net = nn.Sequential(nn.Conv1d(examples[0][0].shape[0], width, 3, padding=1), nn.GELU(),
+                        nn.Conv1d(width, width, 3, padding=1, stride=2), nn.GELU(),
+                        nn.Conv1d(width, width, 3, padding=1, stride=2), nn.GELU(),
+                        nn.AdaptiveAvgPool1d(1), nn.Flatten(), nn.Linear(width, classes))
+    opt = torch.optim.Adam(net.parameters(), lr=1e-3)
+    for _ in range(steps):
+        batch = rng.sample(train, 32)
+        x = torch.stack([crop(f, rng) for f, _ in batch])
+        loss = F.cross_entropy(net(x), torch.tensor([c for _, c in batch]))
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    with torch.no_grad():
+        hits = sum(int(net(crop(f, rng)[None]).argmax()) == c for f, c in test)
+    return hits / len(test), test
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--out", required=True, help="checkpoint directory with latents_train.pt")
+    ap.add_argument("--cache", default="data-cache")
+    ap.add_argument("--steps", type=int, default=1500)
+    args = ap.parse_args()
+    common.set_threads()
+    latents = torch.load(os.path.join(args.out, "latents_train.pt"))
+    items = list(latents["clips"].items())
+    random.Random(0).shuffle(items)
+    categories = sorted({c["category"] for _, c in items})
+    index = {c: i for i, c in enumerate(categories)}
+    scale = latents["latent_std"]
+    latent_examples = [(c["mean"].float() / scale, index[c["category"]]) for _, c in items]
+    mel_examples = [(log_mel_frames(args.cache, key, c["mean"].shape[1]), index[c["category"]]) for key, c in items]
+    latent_acc, test = probe_accuracy(latent_examples, len(categories), args.steps)
+    mel_acc, _ = probe_accuracy(mel_examples, len(categories), args.steps)
+    majority = collections.Counter(c for _, c in test).most_common(1)[0][1] / len(test)
+    print(f"category from a {WINDOW}-frame window, {len(test)} held-out clips of {len(categories)} categories: "
+          f"latents {latent_acc:.1%}, log-mel of the audio {mel_acc:.1%}, majority class {majority:.1%}")
+
+
+if __name__ == "__main__":
+    main()
