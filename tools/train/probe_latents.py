@@ -4,7 +4,9 @@
 The same small convolutional probe (three 1-D convolutions, mean pooling, a linear layer) learns
 the clip's category from a 64-frame window of (a) the DiT's training latents and (b) the clip's
 64-band log-mel spectrogram at the latent frame rate (2048-point frames, hop = DOWNSAMPLING), on
-80 % of the cached clips; it reports the accuracy on the other 20 % beside the majority class.
+80 % of the cached clips; it reports the accuracy on the other 20 % beside the majority class. With --decoded, also (c) the log-mel of the decoder's reconstruction from
+the cached posterior means (needs the autoencoder.pt the cache was made with in --out): if (c) is
+well above (a), the latents hold the information in a form the small probe cannot read.
 A DiT can only learn to make from a prompt what its latents can tell apart: where (a) is near
 the majority rate and (b) is well above it, the encoder is what keeps the prompt from mattering,
 and more DiT steps will not help.
@@ -25,10 +27,9 @@ from train_autoencoder import mel_bank
 WINDOW = 64  # latent frames per probe example (1.4 s)
 
 
-def log_mel_frames(cache, clip, frames, bank=mel_bank(2048, 64)):
-    """[64, frames] log mel magnitudes of the mid signal, one frame per latent frame."""
-    audio = torch.from_numpy(common.load_clip(cache, clip).astype("float32") / 32768.0).mean(0)
-    spec = torch.stft(audio, 2048, hop_length=common.DOWNSAMPLING, window=torch.hann_window(2048),
+def log_mel_frames(audio, frames, bank=mel_bank(2048, 64)):
+    """[64, frames] log mel magnitudes of the mid signal of [2, samples], one frame per latent frame."""
+    spec = torch.stft(audio.mean(0), 2048, hop_length=common.DOWNSAMPLING, window=torch.hann_window(2048),
                       return_complex=True).abs()
     return (bank @ spec + 1e-3).log()[:, :frames]
 
@@ -69,6 +70,7 @@ def main():
     ap.add_argument("--out", required=True, help="checkpoint directory with latents_train.pt")
     ap.add_argument("--cache", default="data-cache")
     ap.add_argument("--steps", type=int, default=1500)
+    ap.add_argument("--decoded", action="store_true", help="also probe the decoder's reconstructions")
     args = ap.parse_args()
     common.set_threads()
     latents = torch.load(os.path.join(args.out, "latents_train.pt"))
@@ -78,12 +80,23 @@ def main():
     index = {c: i for i, c in enumerate(categories)}
     scale = latents["latent_std"]
     latent_examples = [(c["mean"].float() / scale, index[c["category"]]) for _, c in items]
-    mel_examples = [(log_mel_frames(args.cache, key, c["mean"].shape[1]), index[c["category"]]) for key, c in items]
+    def audio(key):
+        return torch.from_numpy(common.load_clip(args.cache, key).astype("float32") / 32768.0)
+
+    mel_examples = [(log_mel_frames(audio(key), c["mean"].shape[1]), index[c["category"]]) for key, c in items]
     latent_acc, test = probe_accuracy(latent_examples, len(categories), args.steps)
     mel_acc, _ = probe_accuracy(mel_examples, len(categories), args.steps)
     majority = collections.Counter(c for _, c in test).most_common(1)[0][1] / len(test)
+    decoded = ""
+    if args.decoded:
+        ae = common.build_foley_model(common.model_config()).pretransform.model
+        ae.load_state_dict(torch.load(os.path.join(args.out, "autoencoder.pt"))["autoencoder"])
+        with torch.no_grad():
+            decoded_examples = [(log_mel_frames(ae.decoder(c["mean"].float()[None])[0], c["mean"].shape[1]),
+                                 index[c["category"]]) for _, c in items]
+        decoded = f", log-mel of the reconstruction {probe_accuracy(decoded_examples, len(categories), args.steps)[0]:.1%}"
     print(f"category from a {WINDOW}-frame window, {len(test)} held-out clips of {len(categories)} categories: "
-          f"latents {latent_acc:.1%}, log-mel of the audio {mel_acc:.1%}, majority class {majority:.1%}")
+          f"latents {latent_acc:.1%}, log-mel of the audio {mel_acc:.1%}{decoded}, majority class {majority:.1%}")
 
 
 if __name__ == "__main__":
