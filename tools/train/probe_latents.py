@@ -4,13 +4,14 @@
 The same small convolutional probe (three 1-D convolutions, mean pooling, a linear layer) learns
 the clip's category from a 64-frame window of (a) the DiT's training latents and (b) the clip's
 64-band log-mel spectrogram at the latent frame rate (2048-point frames, hop = DOWNSAMPLING), on
-80 % of the cached clips; it reports the accuracy on the other 20 % beside the majority class. With --decoded, also (c) the log-mel of the decoder's reconstruction from
-the cached posterior means (needs the autoencoder.pt the cache was made with in --out): if (c) is
-well above (a), the latents hold the information in a form the small probe cannot read.
+80 % of the cached clips; it reports the accuracy on the other 20 % beside the majority class.
+With --decoded, also (c) the log-mel of the decoder's reconstruction from the cached posterior
+means (needs the autoencoder.pt the cache was made with in --out): if (c) is well above (a), the
+latents hold the information in a form the small probe cannot read.
 A DiT can only learn to make from a prompt what its latents can tell apart: where (a) is near
 the majority rate and (b) is well above it, the encoder is what keeps the prompt from mattering,
 and more DiT steps will not help.
-Usage: probe_latents.py --out checkpoints [--cache data-cache] [--steps 1500]
+Usage: probe_latents.py --out checkpoints [--cache data-cache] [--steps 1500] [--decoded]
 """
 import argparse
 import collections
