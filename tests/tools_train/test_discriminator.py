@@ -63,6 +63,8 @@ class DiscriminatorTest(unittest.TestCase):
         self.assertGreater(float(fm), 0.0)
         self.assertIsNone(real.grad)
         self.assertGreater(float(fake.grad.abs().sum()), 0.0)
+        self.assertTrue(all(p.grad is None for p in disc.parameters()))
+        self.assertTrue(all(p.requires_grad for p in disc.parameters()))
 
     def test_feature_matching_is_zero_for_identical_audio(self):
         torch.manual_seed(0)

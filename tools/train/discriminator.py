@@ -8,9 +8,9 @@ is not, and its feature-matching loss is a learned perceptual distance (as in Me
 EnCodec and DAC, whose recipe SAOS's autoencoder follows).
 
 CPU-sized: three STFT resolutions, log-magnitude input (level-independent: training crops are
-augmented over 12 dB), a few narrow 2-D convolutions that stride along frequency from the first layer on (at 16
-channels without the first stride it cost three times the decoder's own step). Never
-exported; the engine only sees the decoder it trained.
+augmented over 12 dB), a few narrow 2-D convolutions that stride along frequency from the first
+layer on (at 16 channels without the first stride it cost three times the decoder's own step).
+Never exported; the engine only sees the decoder it trained.
 """
 import torch
 import torch.nn.functional as F
@@ -67,12 +67,19 @@ def discriminator_loss(disc, real, fake):
 
 def generator_losses(disc, real, fake):
     """(adversarial hinge loss, feature-matching L1) for the decoder. Feature maps of the real
-    audio carry no gradient."""
+    audio carry no gradient, and the discriminator's own weights are left out of the graph: the
+    decoder's backward pass then computes no weight gradients the discriminator step would only
+    discard."""
     adv, fm = 0.0, 0.0
     with torch.no_grad():
         real_out = disc(real)
-    for (logit_fake, feats_fake), (_, feats_real) in zip(disc(fake), real_out):
-        adv = adv + F.relu(1 - logit_fake).mean()
-        fm = fm + sum(F.l1_loss(a, b) / (b.abs().mean() + 1e-5) for a, b in zip(feats_fake, feats_real)) / len(feats_real)
+    disc.requires_grad_(False)
+    try:
+        for (logit_fake, feats_fake), (_, feats_real) in zip(disc(fake), real_out):
+            adv = adv + F.relu(1 - logit_fake).mean()
+            fm = fm + sum(F.l1_loss(a, b) / (b.abs().mean() + 1e-5)
+                          for a, b in zip(feats_fake, feats_real)) / len(feats_real)
+    finally:
+        disc.requires_grad_(True)
     n = len(disc.discriminators)
     return adv / n, fm / n

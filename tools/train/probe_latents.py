@@ -81,6 +81,7 @@ def main():
     index = {c: i for i, c in enumerate(categories)}
     scale = latents["latent_std"]
     latent_examples = [(c["mean"].float() / scale, index[c["category"]]) for _, c in items]
+
     def audio(key):
         return torch.from_numpy(common.load_clip(args.cache, key).astype("float32") / 32768.0)
 
