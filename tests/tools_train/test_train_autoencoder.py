@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Unit tests of tools/train/train_autoencoder.py's training aids: the envelope target and its
-head, the fresh-start I/O gain, the sharpened posterior and the spectral losses' log floor."""
+head, the fresh-start I/O gain, the sharpened posterior, the pinned noise channels and the spectral losses' log floor."""
 import os
 import sys
 import unittest
@@ -73,6 +73,22 @@ class InitTest(unittest.TestCase):
         after = ae.encoder(x).chunk(2, dim=1)
         self.assertTrue(torch.equal(before[0], after[0]))
         self.assertTrue(bool((F.softplus(after[1]) < 0.2 * F.softplus(before[1])).all()))
+
+    def test_pinned_noise_channels_are_the_prior_and_the_others_are_untouched(self):
+        ae = fresh_autoencoder()
+        x = tone(440, 4)
+        before_mean, before_std = ae.bottleneck.posterior(ae.encoder(x))
+        train_autoencoder.pin_noise_channels(ae, 16)
+        mean, std = ae.bottleneck.posterior(ae.encoder(x))
+        noise = slice(common.LATENT_DIM - 16, common.LATENT_DIM)
+        self.assertEqual(float(mean[:, noise].abs().max()), 0.0)
+        self.assertTrue(torch.allclose(std[:, noise], torch.ones_like(std[:, noise]), atol=1e-6))
+        self.assertTrue(torch.equal(mean[:, :-16], before_mean[:, :-16]))
+        self.assertTrue(torch.equal(std[:, :-16], before_std[:, :-16]))
+        self.assertFalse(torch.allclose(before_mean[:, noise], mean[:, noise]))  # pinning changed something
+        _, kl = ae.bottleneck.encode(ae.encoder(x), return_kl=True)
+        before_kl = (before_mean[:, :-16] ** 2 + before_std[:, :-16] ** 2 - 2 * before_std[:, :-16].log() - 1)
+        self.assertAlmostEqual(float(kl), float(before_kl.sum(1).mean()), places=3)  # the prior costs no KL
 
 
 class LogFloorTest(unittest.TestCase):

@@ -186,6 +186,10 @@ def stage_autoencoder(net, model, clips, max_clips, max_seconds):
     ratio = model.pretransform.downsampling_ratio
     channels = model.pretransform.io_channels
     out = []
+    # Reconstructions decode a posterior sample, as the decoder saw in training and as the DiT's
+    # latents are: a VAE may keep channels at the prior (train_autoencoder.pin_noise_channels)
+    # whose mean alone is silence for the decoder's excitation. Seeded, so reruns agree.
+    torch.manual_seed(0)
     for clip in clips[:max_clips]:
         try:
             data, file_sr = audio_io.read(clip.path)
@@ -201,7 +205,7 @@ def stage_autoencoder(net, model, clips, max_clips, max_seconds):
             continue
         x = x[:n]
         audio = torch.from_numpy(x.T[None].astype(np.float32))
-        recon = model.pretransform.decode(model.pretransform.encode(audio, sample=False))
+        recon = model.pretransform.decode(model.pretransform.encode(audio, sample=True))
         y = recon[0].numpy().T.astype(np.float64)[:n]
         r_orig, r_rec = yamnet_result(net, x, sr), yamnet_result(net, y, sr)
         cat = clip_category(clip)

@@ -4,7 +4,7 @@
 Each clip is cut to at most --max-frames latent frames (common.DOWNSAMPLING samples each) and zero-padded
 to a whole frame; the posterior mean and std are stored so that the DiT trains on samples of
 the posterior. Also stores the latent of digital silence (the DiT's padding) and the global
-latent std (the pretransform "scale" of model_config.json).
+std of the posterior samples (the pretransform "scale" of model_config.json).
 Usage: cache_latents.py --cache data-cache --out checkpoints [--max-frames 256] [--max-clips N]
 """
 import argparse
@@ -76,8 +76,11 @@ def main():
             done += len(batch)
             if done % 200 < len(batch):
                 print(f"encoded {done}/{len(items)} ({time.time() - start:.0f}s)", flush=True)
-    all_means = torch.cat([v["mean"].float() for v in out.values()], dim=1)
-    latent_std = float(all_means.std())
+    # The std of what the DiT trains on, posterior samples: channels pinned to the prior have a
+    # zero mean but unit std (train_autoencoder.pin_noise_channels).
+    means = torch.cat([v["mean"].float() for v in out.values()], dim=1)
+    stds = torch.cat([v["std"].float() for v in out.values()], dim=1)
+    latent_std = float((means.pow(2).mean() + stds.pow(2).mean() - means.mean().pow(2)).sqrt())
     path = os.path.join(args.out, f"latents_{args.split}.pt")
     common.save_checkpoint(path, {"clips": out, "silence": silence_mean[0].half(), "latent_std": latent_std,
                                   "max_frames": args.max_frames})

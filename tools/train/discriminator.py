@@ -17,6 +17,8 @@ import torch.nn.functional as F
 from torch import nn
 from torch.nn.utils import weight_norm
 
+from spectra import stft_mag
+
 
 class SpectrogramDiscriminator(nn.Module):
     """One resolution: [batch, 2, samples] -> (logits, feature maps)."""
@@ -24,7 +26,6 @@ class SpectrogramDiscriminator(nn.Module):
     def __init__(self, n_fft: int, channels: int = 12):
         super().__init__()
         self.n_fft = n_fft
-        self.register_buffer("window", torch.hann_window(n_fft), persistent=False)
         c = channels
         self.convs = nn.ModuleList([
             weight_norm(nn.Conv2d(2, c, (3, 9), stride=(1, 2), padding=(1, 4))),
@@ -36,10 +37,9 @@ class SpectrogramDiscriminator(nn.Module):
         self.out = weight_norm(nn.Conv2d(c, 1, (3, 3), padding=(1, 1)))
 
     def forward(self, x):
-        b, ch, n = x.shape
-        spec = torch.stft(x.reshape(b * ch, n), self.n_fft, hop_length=self.n_fft // 4, window=self.window,
-                          return_complex=True)
-        h = spec.abs().clamp_min(1e-5).log().reshape(b, ch, spec.shape[-2], spec.shape[-1])
+        b, ch, _ = x.shape
+        spec = stft_mag(x, self.n_fft)
+        h = spec.log().reshape(b, ch, spec.shape[-2], spec.shape[-1])
         h = h.transpose(2, 3)  # [batch, channels, time, frequency]
         features = []
         for conv in self.convs:

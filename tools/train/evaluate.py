@@ -52,7 +52,7 @@ def main():
             frames = -(-audio.shape[1] // ratio)
             x = torch.zeros(1, 2, frames * ratio)
             x[0, :, : audio.shape[1]] = torch.from_numpy(audio)
-            z = model.pretransform.encode(x, sample=False)
+            z = model.pretransform.encode(x, sample=True)  # a posterior sample, as in training
             y = model.pretransform.decode(z)
             stft.append(float(multi_res_stft_loss(y, x)))
             snr.append(float(10 * torch.log10(x.pow(2).sum() / (y - x).pow(2).sum().clamp_min(1e-9))))

@@ -5,8 +5,8 @@ The same small convolutional probe (three 1-D convolutions, mean pooling, a line
 the clip's category from a 64-frame window of (a) the DiT's training latents and (b) the clip's
 64-band log-mel spectrogram at the latent frame rate (2048-point frames, hop = DOWNSAMPLING), on
 80 % of the cached clips; it reports the accuracy on the other 20 % beside the majority class.
-With --decoded, also (c) the log-mel of the decoder's reconstruction from the cached posterior
-means (needs the autoencoder.pt the cache was made with in --out): if (c) is well above (a), the
+With --decoded, also (c) the log-mel of the decoder's reconstruction from cached posterior
+samples (needs the autoencoder.pt the cache was made with in --out): if (c) is well above (a), the
 latents hold the information in a form the small probe cannot read.
 A DiT can only learn to make from a prompt what its latents can tell apart: where (a) is near
 the majority rate and (b) is well above it, the encoder is what keeps the prompt from mattering,
@@ -23,16 +23,14 @@ import torch.nn.functional as F
 from torch import nn
 
 import common
-from train_autoencoder import mel_bank
+from spectra import log_mag, mel_bank, stft_mag
 
 WINDOW = 64  # latent frames per probe example (1.4 s)
 
 
 def log_mel_frames(audio, frames, bank=mel_bank(2048, 64)):
     """[64, frames] log mel magnitudes of the mid signal of [2, samples], one frame per latent frame."""
-    spec = torch.stft(audio.mean(0), 2048, hop_length=common.DOWNSAMPLING, window=torch.hann_window(2048),
-                      return_complex=True).abs()
-    return (bank @ spec + 1e-3).log()[:, :frames]
+    return log_mag(bank @ stft_mag(audio.mean(0), 2048, hop=common.DOWNSAMPLING)[0], 1e-3)[:, :frames]
 
 
 def crop(features, rng):
@@ -82,6 +80,9 @@ def main():
     scale = latents["latent_std"]
     latent_examples = [(c["mean"].float() / scale, index[c["category"]]) for _, c in items]
 
+    def sample(c):
+        return c["mean"].float() + c["std"].float() * torch.randn(c["mean"].shape)
+
     def audio(key):
         return torch.from_numpy(common.load_clip(args.cache, key).astype("float32") / 32768.0)
 
@@ -94,7 +95,8 @@ def main():
         ae = common.build_foley_model(common.model_config()).pretransform.model
         ae.load_state_dict(torch.load(os.path.join(args.out, "autoencoder.pt"))["autoencoder"])
         with torch.no_grad():
-            decoded_examples = [(log_mel_frames(ae.decoder(c["mean"].float()[None])[0], c["mean"].shape[1]),
+            torch.manual_seed(0)  # posterior samples, as the decoder was trained on (pinned channels are noise)
+            decoded_examples = [(log_mel_frames(ae.decoder(sample(c)[None])[0], c["mean"].shape[1]),
                                  index[c["category"]]) for _, c in items]
         decoded = f", log-mel of the reconstruction {probe_accuracy(decoded_examples, len(categories), args.steps)[0]:.1%}"
     print(f"category from a {WINDOW}-frame window, {len(test)} held-out clips of {len(categories)} categories: "

@@ -20,13 +20,7 @@ import torch.nn.functional as F
 
 import common
 from discriminator import MultiResolutionDiscriminator, discriminator_loss, generator_losses
-
-
-def stft_mag(x, n_fft):
-    window = torch.hann_window(n_fft)
-    spec = torch.stft(x.reshape(-1, x.shape[-1]), n_fft, hop_length=n_fft // 4, window=window,
-                      return_complex=True)
-    return spec.abs().clamp_min(1e-5)
+from spectra import log_mag, mel_bank, stft_mag
 
 
 def stereo_views(pred, target):
@@ -35,11 +29,6 @@ def stereo_views(pred, target):
         return torch.stack([x[:, 0] + x[:, 1], x[:, 0] - x[:, 1]], dim=1) * 0.5
 
     return (pred, target), (mid_side(pred), mid_side(target))
-
-
-def log_mag(m, floor):
-    """log(m + floor): below the floor, differences stop counting (see --log-floor)."""
-    return (m + floor).log()
 
 
 def multi_res_stft_loss(pred, target, sizes=(2048, 1024, 512, 256, 128, 64), floor=1e-5):
@@ -110,19 +99,6 @@ def frame_comb_loss(pred, target, sizes=(8192, 4096), floor=1e-5):
     return loss / len(sizes)
 
 
-def mel_bank(n_fft, n_mels, sr=common.SAMPLE_RATE, f_min=40.0):
-    """Triangular filters on the HTK mel scale, [n_mels, n_fft // 2 + 1]."""
-    def mel(f):
-        return 2595.0 * np.log10(1.0 + f / 700.0)
-    hz = 700.0 * (10 ** (np.linspace(mel(f_min), mel(sr / 2), n_mels + 2) / 2595.0) - 1.0)
-    freqs = np.linspace(0, sr / 2, n_fft // 2 + 1)
-    bank = np.zeros((n_mels, len(freqs)), dtype=np.float32)
-    for i in range(n_mels):
-        lo, mid, hi = hz[i], hz[i + 1], hz[i + 2]
-        bank[i] = np.clip(np.minimum((freqs - lo) / (mid - lo), (hi - freqs) / (hi - mid)), 0, None)
-    return torch.from_numpy(bank)
-
-
 MEL_SCALES = ((2048, 128), (1024, 80), (512, 64), (256, 40), (128, 20), (64, 10))
 MEL_BANKS = {}
 
@@ -175,6 +151,31 @@ def sharpen_posterior(ae, shift):
     with torch.no_grad():
         last.bias[half:] -= shift
     print(f"posterior scale bias lowered by {shift}", flush=True)
+
+
+# softplus(x) + 1e-4 = 1: the scale bias that makes a channel's posterior std exactly the prior's
+PRIOR_SCALE_BIAS = float(np.log(np.expm1(1.0 - 1e-4)))
+
+
+def pin_noise_channels(ae, n):
+    """Make the last `n` latent channels carry no information: the encoder's mean rows for them
+    are zero and their posterior std is 1, so their samples are the prior N(0, 1) whatever the
+    audio. The decoder, trained on posterior samples, learns to use them as an excitation source
+    and the other channels for what to make of it (a spectral envelope, with EnvelopeHead).
+    Why: a deterministic decoder fed only slowly varying latents can output just one waveform
+    per frame (the frame-rate buzz) or the level-averaged mean, and latents that carry the
+    waveform itself spend their values on detail no prompt predicts (the eighth run's probe read
+    the category from the shipped latents at 24 %, from the audio's log-mel at 49 %). The DiT
+    then makes the informative channels from the prompt and plain noise for these. Called after
+    every optimizer step; the exported model is an ordinary Oobleck VAE."""
+    if n <= 0:
+        return
+    last = ae.encoder.layers[-1]
+    half = last.bias.shape[0] // 2
+    with torch.no_grad():
+        for rows, bias in ((slice(half - n, half), 0.0), (slice(2 * half - n, 2 * half), PRIOR_SCALE_BIAS)):
+            last.weight_g[rows] = 0.0
+            last.bias[rows] = bias
 
 
 def scale_io(ae, gain):
@@ -260,6 +261,9 @@ def main():
     ap.add_argument("--fm-weight", type=float, default=0.0,
                     help="weight of the discriminator's feature-matching loss (needs --adv-weight > 0)")
     ap.add_argument("--disc-lr", type=float, default=2e-4)
+    ap.add_argument("--noise-channels", type=int, default=0,
+                    help="the last N latent channels are pinned to the prior N(0, 1): excitation noise for the "
+                         "decoder, no information (see pin_noise_channels)")
     ap.add_argument("--log-floor", type=float, default=1e-5,
                     help="magnitude added before the log in every spectral loss. At 1e-5 (154 dB below a full-scale "
                          "sine's 2048-point bin) the seventh run's decoder spent most of its loss on silence: frames "
@@ -267,6 +271,8 @@ def main():
                          "(+5.8 nats each, a noise floor 50 dB under the sound), while loud frames stayed 1.35 nats "
                          "off. 1e-3 is about 12 dB above 16-bit quantisation noise in one 2048-point bin")
     args = ap.parse_args()
+    if not 0 <= args.noise_channels < common.LATENT_DIM:
+        ap.error(f"--noise-channels must leave at least one of the {common.LATENT_DIM} latent channels informative")
     if args.fm_weight and not args.adv_weight:
         ap.error("--fm-weight needs the discriminator of --adv-weight")
     if args.io_gain != 1.0 and args.init_from:
@@ -310,13 +316,14 @@ def main():
             scale_io(ae, args.io_gain)
         if args.sharpen_posterior:
             sharpen_posterior(ae, args.sharpen_posterior)
+    pin_noise_channels(ae, args.noise_channels)
     sampler = CropSampler(args.cache, args.crop, seed=step)
     ae.train()
 
     def save():
         common.save_checkpoint(ckpt_path, {"autoencoder": ae.state_dict(), "optimizer": opt.state_dict(),
                                            "envelope": envelope.state_dict(), "step": step, "log": log,
-                                           "decoder_only": args.decoder_only,
+                                           "decoder_only": args.decoder_only, "noise_channels": args.noise_channels,
                                            **({"discriminator": disc.state_dict(),
                                                "discriminator_optimizer": disc_opt.state_dict()} if disc else {})})
 
@@ -356,6 +363,7 @@ def main():
         loss.backward()
         torch.nn.utils.clip_grad_norm_(params, 1.0)
         opt.step()
+        pin_noise_channels(ae, args.noise_channels)
         step += 1
         running.append((spectral.item(), wav.item(), kl.item(), env.item(), comb.item(), float(adv), float(fm),
                         float(d_loss)))

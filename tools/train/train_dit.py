@@ -169,6 +169,9 @@ def main():
     torch.manual_seed(0)
     latents = torch.load(os.path.join(args.out, "latents_train.pt"))
     config = common.model_config(latent_scale=latents["latent_std"])
+    # The gap is measured on the channels that carry something: those pinned to the prior
+    # (train_autoencoder.pin_noise_channels, zero mean in every clip) are noise no caption predicts.
+    informative = torch.stack([c["mean"].float().abs().amax(1) for c in latents["clips"].values()]).amax(0) > 0
     model = common.build_foley_model(config)
     t5 = common.new_t5()
     for m in t5.modules():  # T5-style small init keeps the from-scratch encoder stable
@@ -203,7 +206,8 @@ def main():
     if args.pooled_cross_attention:
         pool_cross_attention(trainable, ema)
     n_params = sum(p.numel() for p in trainable.parameters())
-    print(f"DiT+conditioner+T5 parameters: {n_params / 1e6:.2f}M, latent std {latents['latent_std']:.3f}", flush=True)
+    print(f"DiT+conditioner+T5 parameters: {n_params / 1e6:.2f}M, latent std {latents['latent_std']:.3f}, "
+          f"{int(informative.sum())} informative latent channels", flush=True)
     sp = spm.SentencePieceProcessor(model_file=os.path.join(args.out, "spiece.model"))
     batcher = Batcher(latents, sp, seed=step)
     trainable.train()
@@ -242,8 +246,8 @@ def main():
                 rolled[:, : common.MAX_PROMPT_TOKENS] = rolled[:, : common.MAX_PROMPT_TOKENS].roll(-1, dims=0)
                 v_own = model.dit(x_t, t, cross_attn_cond=cond["cross_attn_cond"], global_cond=cond["global_cond"])
                 v_other = model.dit(x_t, t, cross_attn_cond=rolled, global_cond=cond["global_cond"])
-                e_own = (v_own - (noise - x0)).pow(2).mean(dim=(1, 2))[keep]
-                e_other = (v_other - (noise - x0)).pow(2).mean(dim=(1, 2))[keep]
+                e_own = (v_own - (noise - x0))[:, informative].pow(2).mean(dim=(1, 2))[keep]
+                e_other = (v_other - (noise - x0))[:, informative].pow(2).mean(dim=(1, 2))[keep]
                 if keep.any():
                     gaps.append(float((e_other - e_own).mean() / e_own.mean()))
         for g in opt.param_groups:
