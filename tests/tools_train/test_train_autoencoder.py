@@ -90,6 +90,17 @@ class InitTest(unittest.TestCase):
         before_kl = (before_mean[:, :-16] ** 2 + before_std[:, :-16] ** 2 - 2 * before_std[:, :-16].log() - 1)
         self.assertAlmostEqual(float(kl), float(before_kl.sum(1).mean()), places=3)  # the prior costs no KL
 
+    def test_boosted_noise_input_weighs_the_noise_channels_more_at_the_same_output_scale(self):
+        ae = fresh_autoencoder()
+        first = ae.decoder.layers[0]
+        before = first.weight().detach().clone()
+        train_autoencoder.boost_noise_input(ae, 16, 5.0)
+        after = first.weight().detach()
+        def share(w):  # per output channel: the noise columns' norm over the informative columns'
+            return w[:, -16:].norm(dim=(1, 2)) / w[:, :-16].norm(dim=(1, 2))
+        self.assertTrue(torch.allclose(share(after) / share(before), torch.full((before.shape[0],), 5.0), rtol=1e-4))
+        self.assertTrue(torch.allclose(after.norm(dim=(1, 2)), before.norm(dim=(1, 2)), atol=1e-5))
+
 
 class LogFloorTest(unittest.TestCase):
     def test_a_faint_noise_floor_under_silence_costs_little_only_with_a_floor(self):

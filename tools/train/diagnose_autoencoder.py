@@ -85,6 +85,7 @@ def main():
     head = EnvelopeHead(common.LATENT_DIM)
     rows = random.Random(0).sample(common.read_manifest(args.cache, "train"), args.clips)
     feats, targets, outputs, means, stds, levels, periodicity, combs, mel_errors = [], [], [], [], [], [], [], [], []
+    torch.manual_seed(0)
     with torch.no_grad():
         for r in rows:
             audio = common.load_clip(args.cache, r["clip"])[:, : 64 * common.DOWNSAMPLING]
@@ -93,7 +94,7 @@ def main():
                 continue
             x = torch.from_numpy(audio[:, :n].astype(np.float32) / 32768.0)[None]
             mean, std = ae.bottleneck.posterior(ae.encoder(x))
-            y = ae.decoder(mean)
+            y = ae.decoder(mean + std * torch.randn_like(mean))  # a posterior sample, as in training
             target, out = head.target(x)[0], head.target(y)[0]
             keep = target.max(1).values > target.max() - 12  # frames within ~50 dB of the clip's peak
             m = mean[0].T

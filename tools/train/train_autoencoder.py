@@ -178,6 +178,19 @@ def pin_noise_channels(ae, n):
             last.bias[rows] = bias
 
 
+def boost_noise_input(ae, n, gain):
+    """Start-of-run init: the decoder's first conv weighs the `n` pinned noise channels `gain`
+    times more against the informative ones (weight norm keeps each output's scale). Measured on
+    the ninth run's autoencoders after ~2,300 steps: the informative latents' means spread with a
+    std of ~5 against the noise's 1, and two noise draws changed the output by 3.5-7 % of its
+    energy: the decoder ignored its excitation and buzzed at the frame rate (0.5-0.6 of the
+    energy on the comb's teeth)."""
+    first = ae.decoder.layers[0]
+    with torch.no_grad():
+        first.weight_v[:, first.weight_v.shape[1] - n:] *= gain
+    print(f"decoder input: noise channels x{gain:g}", flush=True)
+
+
 def scale_io(ae, gain):
     """Fresh-start init: the encoder's input conv amplifies by `gain` and the decoder's output
     conv attenuates by it. Audio is ~0.05 RMS, and at that level Snake (x + sin^2(a x)/b, a = b = 1)
@@ -264,6 +277,8 @@ def main():
     ap.add_argument("--noise-channels", type=int, default=0,
                     help="the last N latent channels are pinned to the prior N(0, 1): excitation noise for the "
                          "decoder, no information (see pin_noise_channels)")
+    ap.add_argument("--noise-input-gain", type=float, default=1.0,
+                    help="at the start of a run, weigh the noise channels this much more in the decoder's first conv")
     ap.add_argument("--log-floor", type=float, default=1e-5,
                     help="magnitude added before the log in every spectral loss. At 1e-5 (154 dB below a full-scale "
                          "sine's 2048-point bin) the seventh run's decoder spent most of its loss on silence: frames "
@@ -273,6 +288,8 @@ def main():
     args = ap.parse_args()
     if not 0 <= args.noise_channels < common.LATENT_DIM:
         ap.error(f"--noise-channels must leave at least one of the {common.LATENT_DIM} latent channels informative")
+    if args.noise_input_gain != 1.0 and not args.noise_channels:
+        ap.error("--noise-input-gain needs --noise-channels")
     if args.fm_weight and not args.adv_weight:
         ap.error("--fm-weight needs the discriminator of --adv-weight")
     if args.io_gain != 1.0 and args.init_from:
@@ -316,6 +333,8 @@ def main():
             scale_io(ae, args.io_gain)
         if args.sharpen_posterior:
             sharpen_posterior(ae, args.sharpen_posterior)
+        if args.noise_input_gain != 1.0:
+            boost_noise_input(ae, args.noise_channels, args.noise_input_gain)
     pin_noise_channels(ae, args.noise_channels)
     sampler = CropSampler(args.cache, args.crop, seed=step)
     ae.train()
