@@ -7,7 +7,8 @@
   DiT must live with);
 - how much of the spectral envelope (EnvelopeHead's band energies) a ridge regression reads
   from the latents (held-out frames), and how much the decoder's output reproduces;
-- output level against input level;
+- output level against input level, and how much a second posterior sample changes the output
+  (how much the decoder uses the sampling noise, e.g. channels pinned to the prior as excitation);
 - how periodic the output is at a lag of one latent frame against a lag of 0.73 frames (a
   decoder that repeats one waveform per frame makes a buzzing comb at the frame rate: the first
   x1024 run measured 0.98 where the originals have 0.0; see frame_comb_loss), and the share of
@@ -85,6 +86,7 @@ def main():
     head = EnvelopeHead(common.LATENT_DIM)
     rows = random.Random(0).sample(common.read_manifest(args.cache, "train"), args.clips)
     feats, targets, outputs, means, stds, levels, periodicity, combs, mel_errors = [], [], [], [], [], [], [], [], []
+    resampled = []
     torch.manual_seed(0)
     with torch.no_grad():
         for r in rows:
@@ -95,6 +97,8 @@ def main():
             x = torch.from_numpy(audio[:, :n].astype(np.float32) / 32768.0)[None]
             mean, std = ae.bottleneck.posterior(ae.encoder(x))
             y = ae.decoder(mean + std * torch.randn_like(mean))  # a posterior sample, as in training
+            other = ae.decoder(mean + std * torch.randn_like(mean))
+            resampled.append(float((other - y).pow(2).mean() / y.pow(2).mean().clamp_min(1e-12)))
             target, out = head.target(x)[0], head.target(y)[0]
             keep = target.max(1).values > target.max() - 12  # frames within ~50 dB of the clip's peak
             m = mean[0].T
@@ -118,6 +122,8 @@ def main():
     print(f"band energies explained (R2, {len(z) - split} held-out frames): "
           f"linear read-out of the latents {r2(zb[split:] @ w, t[split:]):.3f}, decoder output {r2(o[split:], t[split:]):.3f}")
     print(f"output/input RMS: median {np.median(levels):.2f}")
+    print(f"another posterior sample changes the output by {np.mean(resampled):.3f} of its energy "
+          f"(0: the decoder ignores the sampling noise, 2: uncorrelated outputs)")
     p = np.mean(periodicity, axis=0)
     print(f"autocorrelation at 1 / 0.73 latent frames: input {p[0]:.2f} / {p[1]:.2f}, output {p[2]:.2f} / {p[3]:.2f}")
     errors = torch.cat(mel_errors)
