@@ -27,7 +27,8 @@ import numpy as np
 import torch
 
 import common
-from train_autoencoder import EnvelopeHead, mel_bank, stft_mag
+from spectra import mel_bank, stft_mag
+from train_autoencoder import EnvelopeHead
 
 LEVEL_BINS = ((0, 20, "within 20 dB of the peak"), (20, 50, "20-50 dB under it"), (50, 1e9, "quieter"))
 
