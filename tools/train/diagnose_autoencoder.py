@@ -96,9 +96,10 @@ def main():
             if n < 3 * common.DOWNSAMPLING:
                 continue
             x = torch.from_numpy(audio[:, :n].astype(np.float32) / 32768.0)[None]
-            mean, std = ae.bottleneck.posterior(ae.encoder(x))
-            y = ae.decoder(mean + std * torch.randn_like(mean))  # a posterior sample, as in training
-            other = ae.decoder(mean + std * torch.randn_like(mean))
+            pre = ae.encoder(x)
+            mean, std = ae.bottleneck.posterior(pre)
+            y = ae.decoder(ae.bottleneck.encode(pre))  # a posterior sample, as in training
+            other = ae.decoder(ae.bottleneck.encode(pre))
             resampled.append(float((other - y).pow(2).mean() / y.pow(2).mean().clamp_min(1e-12)))
             target, out = head.target(x)[0], head.target(y)[0]
             keep = target.max(1).values > target.max() - 12  # frames within ~50 dB of the clip's peak

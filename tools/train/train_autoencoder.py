@@ -181,10 +181,10 @@ def pin_noise_channels(ae, n):
 def boost_noise_input(ae, n, gain):
     """Start-of-run init: the decoder's first conv weighs the `n` pinned noise channels `gain`
     times more against the informative ones (weight norm keeps each output's scale). Measured on
-    the ninth run's autoencoders after ~2,300 steps: the latent means spread with a std of ~5 (over
-    all channels, the pinned ones zero) against the noise's 1, and two noise draws changed the output by 3.5-7 % of its
-    energy: the decoder ignored its excitation and buzzed at the frame rate (0.5-0.6 of the
-    energy on the comb's teeth)."""
+    the ninth run's autoencoders after ~2,300 steps: the latent means spread with a std of ~5
+    (over all channels, the pinned ones zero) against the noise's 1, and two noise draws changed
+    the output by 3.5-7 % of its energy: the decoder ignored its excitation and buzzed at the
+    frame rate (0.5-0.6 of the energy on the comb's teeth)."""
     first = ae.decoder.layers[0]
     with torch.no_grad():
         first.weight_v[:, first.weight_v.shape[1] - n:] *= gain
