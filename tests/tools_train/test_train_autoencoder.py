@@ -102,6 +102,29 @@ class InitTest(unittest.TestCase):
         self.assertTrue(torch.allclose(after.norm(dim=(1, 2)), before.norm(dim=(1, 2)), atol=1e-5))
 
 
+class NearestUpsampleTest(unittest.TestCase):
+    def test_warm_start_keeps_every_weight_but_the_new_upsamplers(self):
+        import tempfile
+        old = fresh_autoencoder()
+        self.assertFalse(common.uses_nearest_upsample(old.state_dict()))
+        with tempfile.TemporaryDirectory() as tmp:
+            path = os.path.join(tmp, "autoencoder.pt")
+            torch.save({"autoencoder": old.state_dict()}, path)
+            torch.manual_seed(1)
+            new = common.build_foley_model(common.model_config(nearest_upsample=True)).pretransform.model
+            init = {k: v.clone() for k, v in new.state_dict().items()}
+            train_autoencoder.warm_start(new, path)
+        state = new.state_dict()
+        self.assertTrue(common.uses_nearest_upsample(state))
+        upsamplers = {k for k in state if k not in old.state_dict()}
+        self.assertEqual(len(upsamplers), 2 * len(common.AE_CONFIG["strides"]))  # weight_g, weight_v per stage
+        for key, value in state.items():
+            self.assertTrue(torch.equal(value, init[key] if key in upsamplers else old.state_dict()[key]), key)
+        # and the model built from a state knows its upsampler
+        config = common.config_for(state)["model"]["pretransform"]["config"]["decoder"]["config"]
+        self.assertTrue(config["use_nearest_upsample"])
+
+
 class LogFloorTest(unittest.TestCase):
     def test_a_faint_noise_floor_under_silence_costs_little_only_with_a_floor(self):
         torch.manual_seed(0)

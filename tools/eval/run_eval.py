@@ -174,8 +174,8 @@ def load_training_autoencoder(ckpt_path):
     state_dict, "step": n}) inside the foley-mini config, for early autoencoder numbers."""
     sys.path.insert(0, os.path.join(ROOT, "tools/train"))
     import common
-    model = common.build_foley_model(common.model_config())
     state = torch.load(ckpt_path, map_location="cpu")
+    model = common.build_foley_model(common.config_for(state["autoencoder"]))
     model.pretransform.model.load_state_dict(state["autoencoder"])
     return model.eval(), state.get("step")
 

@@ -27,9 +27,10 @@ def main():
     ap.add_argument("--split", default="train")
     args = ap.parse_args()
     common.set_threads()
-    model = common.build_foley_model(common.model_config())
+    state = torch.load(os.path.join(args.out, "autoencoder.pt"))["autoencoder"]
+    model = common.build_foley_model(common.config_for(state))
     ae = model.pretransform.model
-    ae.load_state_dict(torch.load(os.path.join(args.out, "autoencoder.pt"))["autoencoder"])
+    ae.load_state_dict(state)
     ae.eval()
     rows = common.read_manifest(args.cache, args.split)
     if args.max_clips and len(rows) > args.max_clips:

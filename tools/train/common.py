@@ -4,6 +4,7 @@ state_dict keys are the official ones, so what we save loads in the C++ engine u
 import csv
 import json
 import os
+import re
 import sys
 import wave
 
@@ -42,11 +43,15 @@ T5_CONFIG = {  # Hugging Face T5 encoder config (t5-base structure, small sizes)
 }
 
 
-def model_config(latent_scale: float = 1.0) -> dict:
-    """model_config.json in the official stable-audio-tools schema."""
+def model_config(latent_scale: float = 1.0, nearest_upsample: bool = False) -> dict:
+    """model_config.json in the official stable-audio-tools schema. `nearest_upsample`: the decoder
+    upsamples by repeating frames and a conv instead of a transposed conv (the official
+    `use_nearest_upsample`; since the tenth run, see tools/train/README.md)."""
     cond_dim = T5_CONFIG["d_model"]  # equal widths: the T5 conditioner's proj_out is Identity, as in SAOS
     encoder = {"in_channels": 2, "latent_dim": 2 * LATENT_DIM, "use_snake": True, **AE_CONFIG}
     decoder = {"out_channels": 2, "latent_dim": LATENT_DIM, "use_snake": True, "final_tanh": False, **AE_CONFIG}
+    if nearest_upsample:
+        decoder["use_nearest_upsample"] = True
     return {
         "model_type": "diffusion_cond",
         "sample_size": SAMPLE_SIZE,
@@ -85,6 +90,17 @@ def model_config(latent_scale: float = 1.0) -> dict:
             "io_channels": LATENT_DIM,
         },
     }
+
+
+def uses_nearest_upsample(ae_state: dict) -> bool:
+    """Whether an autoencoder state_dict has the nearest-upsampling decoder: its upsampling convs
+    sit one level deeper (decoder.layers.N.layers.1.1.weight_v) than transposed ones (...layers.1.weight_v)."""
+    return any(re.fullmatch(r"decoder\.layers\.\d+\.layers\.1\.1\.weight_v", k) for k in ae_state)
+
+
+def config_for(ae_state: dict, latent_scale: float = 1.0) -> dict:
+    """model_config() for the autoencoder whose weights these are."""
+    return model_config(latent_scale, nearest_upsample=uses_nearest_upsample(ae_state))
 
 
 def build_foley_model(config: dict):

@@ -81,8 +81,9 @@ def main():
     ap.add_argument("--clips", type=int, default=150)
     args = ap.parse_args()
     common.set_threads()
-    ae = common.build_foley_model(common.model_config()).pretransform.model
-    ae.load_state_dict(torch.load(args.ckpt)["autoencoder"])
+    state = torch.load(args.ckpt)["autoencoder"]
+    ae = common.build_foley_model(common.config_for(state)).pretransform.model
+    ae.load_state_dict(state)
     ae.eval()
     head = EnvelopeHead(common.LATENT_DIM)
     rows = random.Random(0).sample(common.read_manifest(args.cache, "train"), args.clips)

@@ -52,7 +52,7 @@ def main():
     common.set_threads()
     ae_state = torch.load(os.path.join(args.out, "autoencoder.pt"))
     dit_state = torch.load(os.path.join(args.out, "dit.pt"))
-    config = common.model_config(latent_scale=round(float(dit_state["latent_std"]), 6))
+    config = common.config_for(ae_state["autoencoder"], latent_scale=round(float(dit_state["latent_std"]), 6))
     model = common.build_foley_model(config)
     model.pretransform.model.load_state_dict(ae_state["autoencoder"])
     t5 = common.new_t5()

@@ -123,9 +123,12 @@ def warm_start(ae, path):
     zero columns leave |v| unchanged) and the new channels start unused."""
     old = torch.load(path)["autoencoder"]
     new = ae.state_dict()
+    fresh = []
     for key, value in new.items():
-        src = old[key]
-        if src.shape == value.shape:
+        src = old.get(key)
+        if src is None:  # another upsampler (transposed conv <-> nearest + conv): starts from its init
+            fresh.append(key)
+        elif src.shape == value.shape:
             new[key] = src
         elif key.startswith("encoder.") and src.shape[1:] == value.shape[1:]:
             h_old, h_new = src.shape[0] // 2, value.shape[0] // 2
@@ -136,7 +139,7 @@ def warm_start(ae, path):
         else:
             raise SystemExit(f"--init-from: cannot map {key} {tuple(src.shape)} -> {tuple(value.shape)}")
     ae.load_state_dict(new)
-    print(f"initialised from {path}", flush=True)
+    print(f"initialised from {path}" + (f"; new: {', '.join(fresh)}" if fresh else ""), flush=True)
 
 
 def sharpen_posterior(ae, shift):
@@ -279,6 +282,10 @@ def main():
                          "decoder, no information (see pin_noise_channels)")
     ap.add_argument("--noise-input-gain", type=float, default=1.0,
                     help="at the start of a run, weigh the noise channels this much more in the decoder's first conv")
+    ap.add_argument("--nearest-upsample", action="store_true",
+                    help="a fresh or warm-started run gets the decoder that upsamples by repeating frames and a "
+                         "conv (the official use_nearest_upsample) instead of transposed convs; a resume keeps "
+                         "the checkpoint's")
     ap.add_argument("--log-floor", type=float, default=1e-5,
                     help="magnitude added before the log in every spectral loss. At 1e-5 (154 dB below a full-scale "
                          "sine's 2048-point bin) the seventh run's decoder spent most of its loss on silence: frames "
@@ -299,7 +306,9 @@ def main():
     os.makedirs(args.out, exist_ok=True)
     ckpt_path = os.path.join(args.out, "autoencoder.pt")
 
-    model = common.build_foley_model(common.model_config())
+    resume = torch.load(ckpt_path) if os.path.exists(ckpt_path) else None
+    nearest = common.uses_nearest_upsample(resume["autoencoder"]) if resume else args.nearest_upsample
+    model = common.build_foley_model(common.model_config(nearest_upsample=nearest))
     ae = model.pretransform.model
     envelope = EnvelopeHead(common.LATENT_DIM)
     train_envelope = args.envelope_weight > 0 and not args.decoder_only  # a frozen encoder has nothing to learn
@@ -312,8 +321,8 @@ def main():
     disc = MultiResolutionDiscriminator() if args.adv_weight else None
     disc_opt = torch.optim.AdamW(disc.parameters(), lr=args.disc_lr, betas=(0.8, 0.99)) if disc else None
     step, log = 0, []
-    if os.path.exists(ckpt_path):
-        state = torch.load(ckpt_path)
+    if resume:
+        state = resume
         ae.load_state_dict(state["autoencoder"])
         if disc and "discriminator" in state:
             disc.load_state_dict(state["discriminator"])

@@ -114,6 +114,7 @@ OobleckDecoderConfig parse_decoder(const Reader& r, const json& pre) {
   d.latent_dim = r.integer(c, "latent_dim", p, 1, kMaxDim);
   d.use_snake = r.boolean(c, "use_snake", p, false);
   d.final_tanh = r.boolean(c, "final_tanh", p, true);
+  d.use_nearest_upsample = r.boolean(c, "use_nearest_upsample", p, false);
   if (d.c_mults.size() != d.strides.size()) r.fail(p + "strides", "must have as many entries as c_mults");
   if (r.boolean(c, "antialias_activation", p, false)) r.fail(p + "antialias_activation", "not supported");
   for (int m : d.c_mults) {

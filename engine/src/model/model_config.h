@@ -57,6 +57,7 @@ struct OobleckDecoderConfig {
   int latent_dim = 0;
   bool use_snake = true;
   bool final_tanh = false;
+  bool use_nearest_upsample = false;  // repeat + conv instead of transposed convs
 };
 
 struct PretransformConfig {

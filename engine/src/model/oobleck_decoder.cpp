@@ -50,6 +50,15 @@ OobleckDecoder::Conv OobleckDecoder::load_conv_transpose(const WeightReader& w, 
   return c;
 }
 
+// stable-audio-tools' nn.Sequential(nn.Upsample(nearest), WNConv1d(k=2s, padding="same", no bias)):
+// the conv is module 1 of that Sequential.
+OobleckDecoder::Conv OobleckDecoder::load_nearest_upsample(const WeightReader& w, int64_t in, int64_t out,
+                                                           int64_t stride) const {
+  Conv c = load_conv(w, "1", in, out, 2 * stride, 0, 1, false);
+  c.repeat = stride;
+  return c;
+}
+
 void OobleckDecoder::prepare_bf16(Conv& c) const {
   if (!bf16_) return;
   c.weight_bf16.resize(static_cast<std::size_t>(c.weight.numel()));
@@ -83,7 +92,8 @@ OobleckDecoder::OobleckDecoder(const OobleckDecoderConfig& config, const WeightR
     hop_ *= stride;
     Stage st;
     st.snake = load_snake(blk.sub("0"), in);
-    st.up = load_conv_transpose(blk, "1", in, out, stride);
+    st.up = config.use_nearest_upsample ? load_nearest_upsample(blk.sub("1"), in, out, stride)
+                                        : load_conv_transpose(blk, "1", in, out, stride);
     const int dilations[3] = {1, 3, 9};
     for (int u = 0; u < 3; ++u) {
       const WeightReader ru = blk.sub(std::to_string(2 + u)).sub("layers");
@@ -125,6 +135,20 @@ int64_t OobleckDecoder::run_conv(const Conv& conv, const float* x, int64_t t, Te
     ops::conv_transpose1d(x, conv.in, t, conv.weight.data(), conv.out, conv.k, bias, conv.stride, conv.padding,
                           out.data(), scratch_, conv.bf16());
     return tout;
+  }
+  if (conv.repeat > 1) {
+    // Each frame repeated `repeat` times between PyTorch's "same" padding for the even kernel
+    // 2·repeat: repeat - 1 zeros before, repeat after; the conv then runs unpadded.
+    const int64_t r = conv.repeat, len = t * r + 2 * r - 1;
+    repeated_.resize({conv.in, len});
+    for (int64_t c = 0; c < conv.in; ++c) {
+      float* row = repeated_.data() + c * len;
+      std::fill(row, row + (r - 1), 0.0f);
+      for (int64_t i = 0; i < t; ++i) std::fill(row + (r - 1) + i * r, row + (r - 1) + (i + 1) * r, x[c * t + i]);
+      std::fill(row + (r - 1) + t * r, row + len, 0.0f);
+    }
+    x = repeated_.data();
+    t = len;
   }
   const int64_t tout = ops::conv1d_output_length(t, conv.k, conv.padding, conv.dilation);
   out.resize({conv.out, tout});

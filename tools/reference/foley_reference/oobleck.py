@@ -101,12 +101,31 @@ class EncoderBlock(nn.Module):
         return self.layers(x)
 
 
+class NearestUpsample(nn.Sequential):
+    """The official decoder's `use_nearest_upsample`: repeat every frame `stride` times, then a
+    stride-1 conv of kernel 2 * stride, no bias, PyTorch's "same" padding (stride - 1 zeros on the
+    left, stride on the right). Unlike a transposed conv it maps a constant input to a constant
+    output, so slowly varying latents do not come out as one waveform repeated every latent frame
+    (a buzz at the frame rate). The conv sits at index 1, where the official checkpoint names it
+    (`layers.1.1.weight_v`; index 0 there is the parameterless nn.Upsample)."""
+
+    def __init__(self, in_ch: int, out_ch: int, stride: int):
+        super().__init__(nn.Identity(), WNConv1d(in_ch, out_ch, 2 * stride, bias=False))
+        self.stride = stride
+
+    def forward(self, x):
+        x = x.repeat_interleave(self.stride, dim=2)
+        return self[1](F.pad(x, (self.stride - 1, self.stride)))
+
+
 class DecoderBlock(nn.Module):
-    def __init__(self, in_ch: int, out_ch: int, stride: int, use_snake: bool = True):
+    def __init__(self, in_ch: int, out_ch: int, stride: int, use_snake: bool = True, use_nearest_upsample: bool = False):
         super().__init__()
+        upsample = (NearestUpsample(in_ch, out_ch, stride) if use_nearest_upsample
+                    else WNConvTranspose1d(in_ch, out_ch, 2 * stride, stride=stride, padding=math.ceil(stride / 2)))
         self.layers = nn.Sequential(
             _activation(in_ch, use_snake),
-            WNConvTranspose1d(in_ch, out_ch, 2 * stride, stride=stride, padding=math.ceil(stride / 2)),
+            upsample,
             ResidualUnit(out_ch, 1, use_snake), ResidualUnit(out_ch, 3, use_snake), ResidualUnit(out_ch, 9, use_snake))
 
     def forward(self, x):
@@ -114,7 +133,8 @@ class DecoderBlock(nn.Module):
 
 
 _ENCODER_KEYS = {"in_channels", "channels", "c_mults", "strides", "latent_dim", "use_snake"}
-_DECODER_KEYS = {"out_channels", "channels", "c_mults", "strides", "latent_dim", "use_snake", "final_tanh"}
+_DECODER_KEYS = {"out_channels", "channels", "c_mults", "strides", "latent_dim", "use_snake", "final_tanh",
+                 "use_nearest_upsample"}
 
 
 def _check_keys(cfg: dict, allowed: set, what: str):
@@ -152,12 +172,13 @@ class OobleckDecoder(nn.Module):
     """latent [B, latent_dim, T] -> audio [B, out_channels, T * prod(strides)]."""
 
     def __init__(self, out_channels=2, channels=128, latent_dim=32, c_mults=(1, 2, 4, 8), strides=(2, 4, 8, 8),
-                 use_snake=True, final_tanh=True):
+                 use_snake=True, final_tanh=True, use_nearest_upsample=False):
         super().__init__()
         mults = [1] + list(c_mults)
         layers = [WNConv1d(latent_dim, mults[-1] * channels, 7, padding=3)]
         for i in range(len(mults) - 1, 0, -1):
-            layers.append(DecoderBlock(mults[i] * channels, mults[i - 1] * channels, strides[i - 1], use_snake))
+            layers.append(DecoderBlock(mults[i] * channels, mults[i - 1] * channels, strides[i - 1], use_snake,
+                                       use_nearest_upsample))
         layers += [_activation(mults[0] * channels, use_snake),
                    WNConv1d(mults[0] * channels, out_channels, 7, padding=3, bias=False),
                    nn.Tanh() if final_tanh else nn.Identity()]
