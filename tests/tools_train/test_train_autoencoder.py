@@ -120,9 +120,22 @@ class NearestUpsampleTest(unittest.TestCase):
         self.assertEqual(len(upsamplers), 2 * len(common.AE_CONFIG["strides"]))  # weight_g, weight_v per stage
         for key, value in state.items():
             self.assertTrue(torch.equal(value, init[key] if key in upsamplers else old.state_dict()[key]), key)
+        # a constant latent comes out as a constant (DC), which only drift_loss sees
+        with torch.no_grad():
+            y = new.decoder(torch.full((1, common.LATENT_DIM, 48), 0.5))
+        middle = y[..., 20 * common.DOWNSAMPLING:28 * common.DOWNSAMPLING]  # away from the zero padding
+        self.assertLess(float((middle - middle.mean(-1, keepdim=True)).abs().max()), 1e-4 * float(middle.abs().max()) + 1e-7)
         # and the model built from a state knows its upsampler
         config = common.config_for(state)["model"]["pretransform"]["config"]["decoder"]["config"]
         self.assertTrue(config["use_nearest_upsample"])
+
+
+class DriftLossTest(unittest.TestCase):
+    def test_an_offset_costs_and_zero_mean_sound_does_not(self):
+        torch.manual_seed(0)
+        target = tone(440, 8)
+        self.assertAlmostEqual(float(train_autoencoder.drift_loss(target + 0.1, target)), 0.1, places=5)
+        self.assertLess(float(train_autoencoder.drift_loss(0.2 * torch.randn_like(target), target)), 0.02)
 
 
 class LogFloorTest(unittest.TestCase):

@@ -103,6 +103,14 @@ MEL_SCALES = ((2048, 128), (1024, 80), (512, 64), (256, 40), (128, 20), (64, 10)
 MEL_BANKS = {}
 
 
+def drift_loss(pred, target, window=common.DOWNSAMPLING):
+    """L1 between the output's and the input's averages over one latent frame: DC and the drift
+    below ~47 Hz, which the mel loss (from 40 Hz) and log spectra hardly see. A decoder that
+    upsamples by repeating frames passes a constant input straight through as DC, and without
+    this term its output wandered off by hundreds (step 300 of the tenth run's first try)."""
+    return F.l1_loss(F.avg_pool1d(pred, window), F.avg_pool1d(target, window))
+
+
 def multi_res_mel_loss(pred, target, floor=1e-5):
     """L1 of log mel magnitudes at six resolutions, on left/right and mid/side, as DAC's mel loss:
     every mel band weighs the same, so the 8-24 kHz bins, two thirds of a linear STFT, no longer
@@ -268,6 +276,8 @@ def main():
                          "factor (see scale_io)")
     ap.add_argument("--envelope-weight", type=float, default=0.0,
                     help="weight of the EnvelopeHead loss that makes latents carry the spectral envelope")
+    ap.add_argument("--drift-weight", type=float, default=0.0,
+                    help="weight of drift_loss (DC and sub-47 Hz drift); needed with --nearest-upsample")
     ap.add_argument("--cosine", action="store_true",
                     help="cosine learning-rate decay to 10 %% at --steps (the step budget, resumable)")
     ap.add_argument("--decoder-only", action="store_true",
@@ -375,6 +385,8 @@ def main():
         comb = frame_comb_loss(y, x, floor=args.log_floor) if args.comb_weight else torch.zeros(())
         env = envelope.loss(pre.chunk(2, dim=1)[0], x) if train_envelope else torch.zeros(())
         loss = spectral + args.wave_weight * wav + args.kl * kl + args.envelope_weight * env + args.comb_weight * comb
+        if args.drift_weight:
+            loss = loss + args.drift_weight * drift_loss(y, x)
         adv = fm = d_loss = torch.zeros(())
         if disc:
             d_loss = discriminator_loss(disc, x, y)
