@@ -50,12 +50,37 @@ OobleckDecoder::Conv OobleckDecoder::load_conv_transpose(const WeightReader& w, 
   return c;
 }
 
-// stable-audio-tools' nn.Sequential(nn.Upsample(nearest), WNConv1d(k=2s, padding="same", no bias)):
-// the conv is module 1 of that Sequential.
+// stable-audio-tools' nn.Sequential(nn.Upsample(nearest), WNConv1d(k=2s, padding="same", no bias);
+// the conv is module 1). Repeating each frame s times makes the conv's input piecewise constant,
+// so output n = js + d (d in [-s, 2s-2]) sees input frame j through the sum of the taps k that
+// land on its copies, s-1-d <= k <= 2s-2-d. Folding those sums into a kernel of 3s taps gives a
+// transposed conv (stride s, padding s) with the same result: 3 instead of 2s multiply-adds per
+// output sample and channel pair, and no upsampled copy of the input.
 OobleckDecoder::Conv OobleckDecoder::load_nearest_upsample(const WeightReader& w, int64_t in, int64_t out,
                                                            int64_t stride) const {
-  Conv c = load_conv(w, "1", in, out, 2 * stride, 0, 1, false);
-  c.repeat = stride;
+  const int64_t s = stride, k2 = 2 * s, k3 = 3 * s;
+  const Tensor v = w.conv_weight("1", {out, in, k2});  // [out, in, 2s]
+  Conv c;
+  c.in = in;
+  c.out = out;
+  c.k = k3;
+  c.stride = s;
+  c.padding = s;
+  c.transposed = true;
+  c.weight = Tensor({in, out, k3});  // transposed layout [in, out, k], zero-initialised
+  for (int64_t co = 0; co < out; ++co) {
+    for (int64_t ci = 0; ci < in; ++ci) {
+      const float* taps = v.data() + (co * in + ci) * k2;
+      float* folded = c.weight.data() + (ci * out + co) * k3;
+      for (int64_t e = 0; e < k3; ++e) {
+        const int64_t d = e - s;
+        const int64_t lo = std::max<int64_t>(0, s - 1 - d), hi = std::min<int64_t>(k2 - 1, 2 * s - 2 - d);
+        double sum = 0.0;
+        for (int64_t k = lo; k <= hi; ++k) sum += taps[k];
+        folded[e] = static_cast<float>(sum);
+      }
+    }
+  }
   return c;
 }
 
@@ -135,20 +160,6 @@ int64_t OobleckDecoder::run_conv(const Conv& conv, const float* x, int64_t t, Te
     ops::conv_transpose1d(x, conv.in, t, conv.weight.data(), conv.out, conv.k, bias, conv.stride, conv.padding,
                           out.data(), scratch_, conv.bf16());
     return tout;
-  }
-  if (conv.repeat > 1) {
-    // Each frame repeated `repeat` times between PyTorch's "same" padding for the even kernel
-    // 2·repeat: repeat - 1 zeros before, repeat after; the conv then runs unpadded.
-    const int64_t r = conv.repeat, len = t * r + 2 * r - 1;
-    repeated_.resize({conv.in, len});
-    for (int64_t c = 0; c < conv.in; ++c) {
-      float* row = repeated_.data() + c * len;
-      std::fill(row, row + (r - 1), 0.0f);
-      for (int64_t i = 0; i < t; ++i) std::fill(row + (r - 1) + i * r, row + (r - 1) + (i + 1) * r, x[c * t + i]);
-      std::fill(row + (r - 1) + t * r, row + len, 0.0f);
-    }
-    x = repeated_.data();
-    t = len;
   }
   const int64_t tout = ops::conv1d_output_length(t, conv.k, conv.padding, conv.dilation);
   out.resize({conv.out, tout});

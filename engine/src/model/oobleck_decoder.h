@@ -2,7 +2,8 @@
 // [latent_dim, L] -> audio [out_channels, L·Π strides].
 //   WNConv1d(latent → C·m_last, k7) -> per stage (deepest first): SnakeBeta ->
 //   WNConvTranspose1d(k=2s, stride s, pad ceil(s/2)) [use_nearest_upsample: repeat each frame s
-//   times -> WNConv1d(k=2s, "same" padding: s-1 left, s right, no bias)] -> 3 ResidualUnits (dilation 1, 3, 9:
+//   times -> WNConv1d(k=2s, "same" padding: s-1 left, s right, no bias), run as the equivalent
+//   transposed conv (k=3s, stride s, pad s)] -> 3 ResidualUnits (dilation 1, 3, 9:
 //   y = x + Conv1x1(Snake(Conv_k7,d(Snake(x))))) -> SnakeBeta -> WNConv1d(C → out, k7, no
 //   bias) [-> tanh when final_tanh]. Weight norm is folded at load.
 // Long clips decode in chunks of latent frames with overlapping context on both sides whose
@@ -48,7 +49,6 @@ class OobleckDecoder {
     std::vector<uint16_t> weight_bf16;  // BF16 path: [out, in·k], or [out·k, in] when transposed
     const uint16_t* bf16() const { return weight_bf16.empty() ? nullptr : weight_bf16.data(); }
     int64_t in = 0, out = 0, k = 0, stride = 1, padding = 0, dilation = 1;
-    int64_t repeat = 1;       // > 1: nearest upsampling by this factor before the conv
     bool transposed = false;
   };
   struct ResidualUnit {
@@ -84,7 +84,6 @@ class OobleckDecoder {
   Conv output_conv_;
   ops::ConvScratch scratch_;
   Tensor buf_a_, buf_b_, buf_c_;
-  Tensor repeated_;  // the nearest-upsampled, zero-padded input of a `repeat` conv
 };
 
 }  // namespace foley
