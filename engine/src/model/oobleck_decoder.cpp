@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include "ops/linear_weight.h"
+#include "ops/nearest_upsample.h"
 
 namespace foley {
 
@@ -51,36 +52,20 @@ OobleckDecoder::Conv OobleckDecoder::load_conv_transpose(const WeightReader& w, 
 }
 
 // stable-audio-tools' nn.Sequential(nn.Upsample(nearest), WNConv1d(k=2s, padding="same", no bias);
-// the conv is module 1). Repeating each frame s times makes the conv's input piecewise constant,
-// so output n = js + d (d in [-s, 2s-2]) sees input frame j through the sum of the taps k that
-// land on its copies, s-1-d <= k <= 2s-2-d. Folding those sums into a kernel of 3s taps gives a
-// transposed conv (stride s, padding s) with the same result: 3 instead of 2s multiply-adds per
-// output sample and channel pair, and no upsampled copy of the input.
+// the conv is module 1), run as the equivalent transposed conv (ops/nearest_upsample.h).
 OobleckDecoder::Conv OobleckDecoder::load_nearest_upsample(const WeightReader& w, int64_t in, int64_t out,
                                                            int64_t stride) const {
-  const int64_t s = stride, k2 = 2 * s, k3 = 3 * s;
-  const Tensor v = w.conv_weight("1", {out, in, k2});  // [out, in, 2s]
+  const Tensor v = w.conv_weight("1", {out, in, 2 * stride});
   Conv c;
   c.in = in;
   c.out = out;
-  c.k = k3;
-  c.stride = s;
-  c.padding = s;
+  c.k = ops::nearest_upsample_kernel(stride);
+  c.stride = stride;
+  c.padding = stride;
   c.transposed = true;
-  c.weight = Tensor({in, out, k3});  // transposed layout [in, out, k], zero-initialised
-  for (int64_t co = 0; co < out; ++co) {
-    for (int64_t ci = 0; ci < in; ++ci) {
-      const float* taps = v.data() + (co * in + ci) * k2;
-      float* folded = c.weight.data() + (ci * out + co) * k3;
-      for (int64_t e = 0; e < k3; ++e) {
-        const int64_t d = e - s;
-        const int64_t lo = std::max<int64_t>(0, s - 1 - d), hi = std::min<int64_t>(k2 - 1, 2 * s - 2 - d);
-        double sum = 0.0;
-        for (int64_t k = lo; k <= hi; ++k) sum += taps[k];
-        folded[e] = static_cast<float>(sum);
-      }
-    }
-  }
+  c.weight = Tensor({in, out, c.k});
+  const std::vector<float> folded = ops::fold_nearest_upsample(v.data(), out, in, stride);
+  std::copy(folded.begin(), folded.end(), c.weight.data());
   return c;
 }
 

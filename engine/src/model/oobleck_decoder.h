@@ -2,8 +2,8 @@
 // [latent_dim, L] -> audio [out_channels, L·Π strides].
 //   WNConv1d(latent → C·m_last, k7) -> per stage (deepest first): SnakeBeta ->
 //   WNConvTranspose1d(k=2s, stride s, pad ceil(s/2)) [use_nearest_upsample: repeat each frame s
-//   times -> WNConv1d(k=2s, "same" padding: s-1 left, s right, no bias), run as the equivalent
-//   transposed conv (k=3s, stride s, pad s)] -> 3 ResidualUnits (dilation 1, 3, 9:
+//   times -> WNConv1d(k=2s, "same" padding, no bias), run as one transposed conv:
+//   ops/nearest_upsample.h] -> 3 ResidualUnits (dilation 1, 3, 9:
 //   y = x + Conv1x1(Snake(Conv_k7,d(Snake(x))))) -> SnakeBeta -> WNConv1d(C → out, k7, no
 //   bias) [-> tanh when final_tanh]. Weight norm is folded at load.
 // Long clips decode in chunks of latent frames with overlapping context on both sides whose
