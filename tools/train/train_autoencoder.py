@@ -11,6 +11,7 @@ Usage: train_autoencoder.py --cache data-cache --out checkpoints [--minutes 45]
 import argparse
 import os
 import random
+import re
 import signal
 import time
 
@@ -107,7 +108,7 @@ def drift_loss(pred, target, window=common.DOWNSAMPLING):
     """L1 between the output's and the input's averages over one latent frame: DC and the drift
     below ~47 Hz, which the mel loss (from 40 Hz) and log spectra hardly see. A decoder that
     upsamples by repeating frames passes a constant input straight through as DC, and without
-    this term its output wandered off by hundreds (step 300 of the tenth run's first try)."""
+    this term its output wandered off by hundreds (by step 350 of the tenth run's first try)."""
     return F.l1_loss(F.avg_pool1d(pred, window), F.avg_pool1d(target, window))
 
 
@@ -124,17 +125,25 @@ def multi_res_mel_loss(pred, target, floor=1e-5):
     return loss / len(MEL_SCALES)
 
 
+# A decoder stage's upsampling conv, in either form (ConvTranspose1d at layers.1, nearest + Conv1d at layers.1.1).
+UPSAMPLER_KEY = re.compile(r"decoder\.layers\.\d+\.layers\.1(\.1)?\.(weight_g|weight_v|bias)")
+
+
 def warm_start(ae, path):
     """Initialise from an earlier autoencoder.pt, also one with fewer latent channels: the
     encoder's last conv gains rows (mean and scale halves each padded) and the decoder's first
     conv gains zero input columns, so the old model's function is kept exactly (weight norm:
-    zero columns leave |v| unchanged) and the new channels start unused."""
+    zero columns leave |v| unchanged) and the new channels start unused. Between a transposed-conv
+    and a nearest-upsampling decoder the upsampling convs have no counterpart and keep their fresh
+    initialisation; every other weight is taken over."""
     old = torch.load(path)["autoencoder"]
     new = ae.state_dict()
     fresh = []
     for key, value in new.items():
         src = old.get(key)
-        if src is None:  # another upsampler (transposed conv <-> nearest + conv): starts from its init
+        if src is None:
+            if not UPSAMPLER_KEY.fullmatch(key):
+                raise SystemExit(f"--init-from: {path} has no {key}")
             fresh.append(key)
         elif src.shape == value.shape:
             new[key] = src
