@@ -326,6 +326,10 @@ def main():
     ckpt_path = os.path.join(args.out, "autoencoder.pt")
 
     resume = torch.load(ckpt_path) if os.path.exists(ckpt_path) else None
+    if resume and resume.get("noise_channels", 0) != args.noise_channels:
+        # Resuming without the flag would stop pinning those channels and let them carry signal.
+        ap.error(f"{ckpt_path} was trained with --noise-channels {resume.get('noise_channels', 0)}; "
+                 f"resume with the same value")
     nearest = common.uses_nearest_upsample(resume["autoencoder"]) if resume else args.nearest_upsample
     model = common.build_foley_model(common.model_config(nearest_upsample=nearest))
     ae = model.pretransform.model
