@@ -174,10 +174,8 @@ def load_training_autoencoder(ckpt_path):
     state_dict, "step": n}) inside the foley-mini config, for early autoencoder numbers."""
     sys.path.insert(0, os.path.join(ROOT, "tools/train"))
     import common
-    state = torch.load(ckpt_path, map_location="cpu")
-    model = common.build_foley_model(common.config_for(state["autoencoder"]))
-    model.pretransform.model.load_state_dict(state["autoencoder"])
-    return model.eval(), state.get("step")
+    model, checkpoint = common.load_autoencoder(ckpt_path)
+    return model.eval(), checkpoint.get("step")
 
 
 @torch.no_grad()

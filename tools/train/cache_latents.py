@@ -27,10 +27,8 @@ def main():
     ap.add_argument("--split", default="train")
     args = ap.parse_args()
     common.set_threads()
-    state = torch.load(os.path.join(args.out, "autoencoder.pt"))["autoencoder"]
-    model = common.build_foley_model(common.config_for(state))
+    model, _ = common.load_autoencoder(os.path.join(args.out, "autoencoder.pt"))
     ae = model.pretransform.model
-    ae.load_state_dict(state)
     ae.eval()
     rows = common.read_manifest(args.cache, args.split)
     if args.max_clips and len(rows) > args.max_clips:

@@ -81,9 +81,7 @@ def main():
     ap.add_argument("--clips", type=int, default=150)
     args = ap.parse_args()
     common.set_threads()
-    state = torch.load(args.ckpt)["autoencoder"]
-    ae = common.build_foley_model(common.config_for(state)).pretransform.model
-    ae.load_state_dict(state)
+    ae = common.load_autoencoder(args.ckpt)[0].pretransform.model
     ae.eval()
     head = EnvelopeHead(common.LATENT_DIM)
     rows = random.Random(0).sample(common.read_manifest(args.cache, "train"), args.clips)

@@ -92,9 +92,7 @@ def main():
     majority = collections.Counter(c for _, c in test).most_common(1)[0][1] / len(test)
     decoded = ""
     if args.decoded:
-        state = torch.load(os.path.join(args.out, "autoencoder.pt"))["autoencoder"]
-        ae = common.build_foley_model(common.config_for(state)).pretransform.model
-        ae.load_state_dict(state)
+        ae = common.load_autoencoder(os.path.join(args.out, "autoencoder.pt"))[0].pretransform.model
         with torch.no_grad():
             torch.manual_seed(0)  # posterior samples, as the decoder was trained on (pinned channels are noise)
             decoded_examples = [(log_mel_frames(ae.decoder(sample(c)[None])[0], c["mean"].shape[1]),
