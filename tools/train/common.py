@@ -103,11 +103,11 @@ def config_for(ae_state: dict, latent_scale: float = 1.0) -> dict:
     return model_config(latent_scale, nearest_upsample=uses_nearest_upsample(ae_state))
 
 
-def load_autoencoder(path: str):
+def load_autoencoder(path: str, latent_scale: float = 1.0):
     """(model, checkpoint) for an autoencoder.pt of train_autoencoder.py: the foley-mini model
     built with that autoencoder's decoder (config_for) and its weights loaded; the DiT is untrained."""
     checkpoint = torch.load(path, map_location="cpu")
-    model = build_foley_model(config_for(checkpoint["autoencoder"]))
+    model = build_foley_model(config_for(checkpoint["autoencoder"], latent_scale))
     model.pretransform.model.load_state_dict(checkpoint["autoencoder"])
     return model, checkpoint
 

@@ -50,11 +50,10 @@ def main():
     ap.add_argument("--cfg", type=float, default=4.5)
     args = ap.parse_args()
     common.set_threads()
-    ae_state = torch.load(os.path.join(args.out, "autoencoder.pt"))
     dit_state = torch.load(os.path.join(args.out, "dit.pt"))
-    config = common.config_for(ae_state["autoencoder"], latent_scale=round(float(dit_state["latent_std"]), 6))
-    model = common.build_foley_model(config)
-    model.pretransform.model.load_state_dict(ae_state["autoencoder"])
+    model, ae_state = common.load_autoencoder(os.path.join(args.out, "autoencoder.pt"),
+                                              latent_scale=round(float(dit_state["latent_std"]), 6))
+    config = model.config
     t5 = common.new_t5()
     trainable = common.dit_modules(model, t5)
     trainable.load_state_dict(dit_state["ema"])
