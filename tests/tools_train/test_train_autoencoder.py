@@ -138,6 +138,34 @@ class DriftLossTest(unittest.TestCase):
         self.assertLess(float(train_autoencoder.drift_loss(0.2 * torch.randn_like(target), target)), 0.02)
 
 
+class BandEnergyLossTest(unittest.TestCase):
+    def test_noise_at_the_right_level_wins_where_per_bin_losses_prefer_it_quieter(self):
+        # Against a noise target, another draw of the same noise is what a decoder can at best
+        # produce; the per-bin STFT loss rates a quieter draw better, the band loss does not.
+        torch.manual_seed(0)
+        target = 0.1 * torch.randn(2, 2, 16384)
+        draw = 0.1 * torch.randn(2, 2, 16384)
+        band = {a: float(train_autoencoder.band_energy_loss(a * draw, target, floor=1e-3)) for a in (0.5, 0.8, 1.0, 1.25)}
+        stft = {a: float(train_autoencoder.multi_res_stft_loss(a * draw, target, floor=1e-3)) for a in (0.8, 1.0)}
+        self.assertEqual(min(band, key=band.get), 1.0)
+        self.assertLess(stft[0.8], stft[1.0])
+
+    def test_missing_bass_or_treble_costs_in_proportion_to_its_share_of_the_bands(self):
+        torch.manual_seed(0)
+        target = 0.1 * torch.randn(1, 2, 65536)
+        edges = np.geomspace(30, common.SAMPLE_RATE / 2, 25)  # the loss's 24 bands
+        hz = torch.fft.rfftfreq(target.shape[-1], 1 / common.SAMPLE_RATE)
+        for lost, name in ((hz < edges[7], "bass under 211 Hz"), (hz >= edges[21], "treble over 12 kHz")):
+            spec = torch.fft.rfft(target)
+            spec[..., lost] *= 0.1  # 20 dB less
+            dull = torch.fft.irfft(spec, n=target.shape[-1])
+            loss = float(train_autoencoder.band_energy_loss(dull, target, floor=1e-3))
+            # log(10) nats of magnitude on 3 (treble) or 7 (bass) of the 24 bands
+            share = 7 / 24 if "bass" in name else 3 / 24
+            self.assertAlmostEqual(loss, np.log(10) * share, delta=0.05, msg=name)
+        self.assertLess(float(train_autoencoder.band_energy_loss(target, target)), 1e-6)
+
+
 class LogFloorTest(unittest.TestCase):
     def test_a_faint_noise_floor_under_silence_costs_little_only_with_a_floor(self):
         torch.manual_seed(0)

@@ -17,7 +17,10 @@
 - the log-mel error of the output by how loud the original's frame is (within 20 dB of the
   clip's loudest frame, 20-50 dB under it, quieter): the seventh run's decoder was 1.35 nats
   (12 dB) off on loud frames and +5.8 nats over digital silence, which dominated its mel loss
-  (see train_autoencoder.py --log-floor).
+  (see train_autoencoder.py --log-floor);
+- the output's level against the input's in five frequency ranges (median over clips, dB): the
+  tenth run's decoder was 11-13 dB low at 0.2-4 kHz and its latents carried almost nothing
+  below 1 kHz (see train_autoencoder.band_energy_loss).
 Usage: diagnose_autoencoder.py --ckpt checkpoints/autoencoder.pt [--cache data-cache] [--clips 150]
 """
 import argparse
@@ -50,6 +53,16 @@ def comb_share(mono):
     f0 = common.SAMPLE_RATE / common.DOWNSAMPLING
     teeth = [int(round(k * f0)) for k in range(1, int(8000 / f0))]
     return sum(spec[f - 1:f + 2].sum() for f in teeth) / spec[30:8000].sum()
+
+
+RANGES_HZ = (30, 200, 1000, 4000, 12000, common.SAMPLE_RATE // 2)
+
+
+def range_energies(mono):
+    """Energy of the signal in each of the RANGES_HZ ranges."""
+    spec = np.abs(np.fft.rfft(mono)) ** 2
+    hz = np.fft.rfftfreq(len(mono), 1 / common.SAMPLE_RATE)
+    return np.array([spec[(hz >= lo) & (hz < hi)].sum() for lo, hi in zip(RANGES_HZ, RANGES_HZ[1:])])
 
 
 def mel_error_by_level(x, y, bank=mel_bank(2048, 32)):
@@ -86,7 +99,7 @@ def main():
     head = EnvelopeHead(common.LATENT_DIM)
     rows = random.Random(0).sample(common.read_manifest(args.cache, "train"), args.clips)
     feats, targets, outputs, means, stds, levels, periodicity, combs, mel_errors = [], [], [], [], [], [], [], [], []
-    resampled = []
+    resampled, ranges = [], []
     torch.manual_seed(0)
     with torch.no_grad():
         for r in rows:
@@ -110,6 +123,7 @@ def main():
             mel_errors.append(mel_error_by_level(x, y))
             lags = (common.DOWNSAMPLING, int(common.DOWNSAMPLING * 0.73))
             periodicity.append([autocorrelation(s.mean(1)[0], lag) for s in (x, y) for lag in lags])
+            ranges.append([range_energies(s.mean(1)[0].numpy()) for s in (x, y)])
             if n >= common.SAMPLE_RATE:
                 combs.append([comb_share(s.mean(1)[0].numpy()) for s in (x, y)])
         print("stage RMS on", len(feats), "clips:")
@@ -122,6 +136,16 @@ def main():
     print(f"posterior std: median {torch.cat(stds).median():.3f}; posterior means: std {all_means.std():.3f}")
     print(f"band energies explained (R2, {len(z) - split} held-out frames): "
           f"linear read-out of the latents {r2(zb[split:] @ w, t[split:]):.3f}, decoder output {r2(o[split:], t[split:]):.3f}")
+    # The same by frequency range: the band energies' columns run sub-frame major, band minor.
+    bins = head.bank.numpy()
+    centre_hz = (bins > 0).astype(float) @ np.arange(bins.shape[1]) / (bins > 0).sum(1) * common.SAMPLE_RATE / (2 * (bins.shape[1] - 1))
+    column_hz = np.tile(centre_hz, EnvelopeHead.SUB)
+    read_out = []
+    for lo, hi in zip(RANGES_HZ, RANGES_HZ[1:]):
+        cols = (column_hz >= lo) & (column_hz < hi)
+        if cols.any():
+            read_out.append(f"{lo}-{hi} Hz {r2((zb[split:] @ w)[:, cols], t[split:, cols]):.2f}")
+    print("  linear read-out by range: " + ", ".join(read_out))
     print(f"output/input RMS: median {np.median(levels):.2f}")
     print(f"another posterior sample changes the output by {np.mean(resampled):.3f} of its energy "
           f"(0: the decoder ignores the sampling noise, 2: uncorrelated outputs)")
@@ -133,6 +157,10 @@ def main():
         if sel.any():
             print(f"log-mel error, frames {name} ({int(sel.sum())}): {errors[sel, 1].mean():.1f} dB "
                   f"(signed {errors[sel, 2].mean():+.1f} dB)")
+    energies = np.array(ranges) + 1e-12  # [clips, input/output, ranges]
+    gaps = np.median(10 * np.log10(energies[:, 1] / energies[:, 0]), axis=0)
+    print("output minus input level by range (median over clips): " + ", ".join(
+        f"{lo}-{hi} Hz {g:+.1f} dB" for lo, hi, g in zip(RANGES_HZ, RANGES_HZ[1:], gaps)))
     if combs:
         c = np.mean(combs, axis=0)
         print(f"energy on the frame-rate comb's teeth ({len(combs)} clips >= 1 s): input {c[0]:.3f}, output {c[1]:.3f}")
