@@ -124,7 +124,9 @@ def band_energy_loss(pred, target, floor=1e-5, n_fft=4096, bands=24, f_min=30.0,
     - Noise: a decoder cannot reproduce the target's random per-bin fluctuation, and under L1
       between two independent noise spectra (and under spectral convergence) a quieter output
       scores better. Averaged over many bins, the band power of noise is nearly deterministic,
-      so this loss is lowest at the right level."""
+      so this loss is lowest at the right level.
+    Fine-tuning a trained autoencoder with it for 1,000-4,000 steps did not move those levels
+    (eleventh run, tools/train/README.md); it is meant for runs that start with it."""
     bank = BAND_BANKS.setdefault((n_fft, bands, f_min), band_bank(n_fft, bands, f_min))
     loss = 0.0
     for a, b in stereo_views(pred, target):
