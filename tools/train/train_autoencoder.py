@@ -9,6 +9,7 @@ Resumes from <out>/autoencoder.pt; stops after --minutes or --steps.
 Usage: train_autoencoder.py --cache data-cache --out checkpoints [--minutes 45]
 """
 import argparse
+import functools
 import os
 import random
 import re
@@ -100,9 +101,7 @@ def frame_comb_loss(pred, target, sizes=(8192, 4096), floor=1e-5):
     return loss / len(sizes)
 
 
-BAND_BANKS = {}
-
-
+@functools.lru_cache(maxsize=None)
 def band_bank(n_fft, bands, f_min, sr=common.SAMPLE_RATE):
     """[bands, n_fft // 2 + 1]: rows averaging the power of log-spaced bands from f_min to sr / 2."""
     edges = np.geomspace(f_min, sr / 2, bands + 1) * n_fft / sr
@@ -127,7 +126,7 @@ def band_energy_loss(pred, target, floor=1e-5, n_fft=4096, bands=24, f_min=30.0,
       so this loss is lowest at the right level.
     Fine-tuning a trained autoencoder with it for 1,000-4,000 steps did not move those levels
     (eleventh run, tools/train/README.md); it is meant for runs that start with it."""
-    bank = BAND_BANKS.setdefault((n_fft, bands, f_min), band_bank(n_fft, bands, f_min))
+    bank = band_bank(n_fft, bands, f_min)
     loss = 0.0
     for a, b in stereo_views(pred, target):
         pa, pb = (F.avg_pool1d(bank @ stft_mag(v, n_fft).pow(2), frames, ceil_mode=True) for v in (a, b))
@@ -136,7 +135,7 @@ def band_energy_loss(pred, target, floor=1e-5, n_fft=4096, bands=24, f_min=30.0,
 
 
 MEL_SCALES = ((2048, 128), (1024, 80), (512, 64), (256, 40), (128, 20), (64, 10))
-MEL_BANKS = {}
+cached_mel_bank = functools.lru_cache(maxsize=None)(mel_bank)  # built once per scale, not every step
 
 
 def drift_loss(pred, target, window=common.DOWNSAMPLING):
@@ -154,7 +153,7 @@ def multi_res_mel_loss(pred, target, floor=1e-5):
     loss = 0.0
     for a, b in stereo_views(pred, target):
         for n_fft, n_mels in MEL_SCALES:
-            bank = MEL_BANKS.setdefault(n_fft, mel_bank(n_fft, n_mels))
+            bank = cached_mel_bank(n_fft, n_mels)
             pm, tm = bank @ stft_mag(a, n_fft), bank @ stft_mag(b, n_fft)
             loss = loss + F.l1_loss(log_mag(pm, floor), log_mag(tm, floor))
     return loss / len(MEL_SCALES)
