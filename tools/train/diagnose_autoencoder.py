@@ -137,8 +137,9 @@ def main():
     print(f"band energies explained (R2, {len(z) - split} held-out frames): "
           f"linear read-out of the latents {r2(zb[split:] @ w, t[split:]):.3f}, decoder output {r2(o[split:], t[split:]):.3f}")
     # The same by frequency range: the band energies' columns run sub-frame major, band minor.
-    bins = head.bank.numpy()
-    centre_hz = (bins > 0).astype(float) @ np.arange(bins.shape[1]) / (bins > 0).sum(1) * common.SAMPLE_RATE / (2 * (bins.shape[1] - 1))
+    in_band = head.bank.numpy() > 0  # [bands, FFT bins]
+    hz_per_bin = common.SAMPLE_RATE / (2 * (in_band.shape[1] - 1))
+    centre_hz = np.array([np.flatnonzero(row).mean() for row in in_band]) * hz_per_bin
     column_hz = np.tile(centre_hz, EnvelopeHead.SUB)
     read_out = []
     for lo, hi in zip(RANGES_HZ, RANGES_HZ[1:]):
