@@ -27,8 +27,9 @@ def main():
     ap.add_argument("--split", default="train")
     args = ap.parse_args()
     common.set_threads()
+    device = common.training_device()
     model, _ = common.load_autoencoder(os.path.join(args.out, "autoencoder.pt"))
-    ae = model.pretransform.model
+    ae = model.pretransform.model.to(device)
     ae.eval()
     rows = common.read_manifest(args.cache, args.split)
     if args.max_clips and len(rows) > args.max_clips:
@@ -56,8 +57,8 @@ def main():
     start = time.time()
     done = 0
     with torch.no_grad():
-        silence = ae.encoder(torch.zeros(1, 2, 8 * ratio))
-        silence_mean = silence[:, : common.LATENT_DIM, 4].clone()  # an interior frame
+        silence = ae.encoder(torch.zeros(1, 2, 8 * ratio, device=device))
+        silence_mean = silence[:, : common.LATENT_DIM, 4].cpu()  # an interior frame
         i = 0
         while i < len(items):
             frames = -(-items[i][1].shape[1] // ratio)
@@ -65,7 +66,7 @@ def main():
             x = torch.zeros(len(batch), 2, frames * ratio)
             for j, (_, audio) in enumerate(batch):
                 x[j, :, : audio.shape[1]] = torch.from_numpy(audio.astype(np.float32) / 32768.0)
-            mean, std = ae.bottleneck.posterior(ae.encoder(x))
+            mean, std = (v.cpu() for v in ae.bottleneck.posterior(ae.encoder(x.to(device))))
             for j, (r, audio) in enumerate(batch):
                 out[r["clip"]] = {"mean": mean[j].half(), "std": std[j].half(),
                                   "seconds": min(float(r["seconds"]), frames * ratio / common.SAMPLE_RATE),

@@ -106,7 +106,7 @@ def config_for(ae_state: dict, latent_scale: float = 1.0) -> dict:
 def load_autoencoder(path: str, latent_scale: float = 1.0):
     """(model, checkpoint) for an autoencoder.pt of train_autoencoder.py: the foley-mini model
     built with that autoencoder's decoder (config_for) and its weights loaded; the DiT is untrained."""
-    checkpoint = torch.load(path, map_location="cpu")
+    checkpoint = load_checkpoint(path)
     model = build_foley_model(config_for(checkpoint["autoencoder"], latent_scale))
     model.pretransform.model.load_state_dict(checkpoint["autoencoder"])
     return model, checkpoint
@@ -138,6 +138,23 @@ def dit_modules(model, t5) -> torch.nn.ModuleDict:
 
 def set_threads():
     torch.set_num_threads(int(os.environ.get("FOLEY_THREADS", "2")))
+
+
+def training_device() -> torch.device:
+    """Where the training scripts compute: FOLEY_DEVICE if set ("cpu", "cuda", "cuda:1"), else
+    the first GPU PyTorch sees, else the CPU. The shipped runs had only a 2-core CPU; these
+    small convolutional and attention models train many times faster on any GPU."""
+    name = os.environ.get("FOLEY_DEVICE") or ("cuda" if torch.cuda.is_available() else "cpu")
+    device = torch.device(name)
+    if device.type == "cuda" and not torch.cuda.is_available():
+        raise SystemExit(f"FOLEY_DEVICE={name}, but this PyTorch sees no CUDA GPU")
+    return device
+
+
+def load_checkpoint(path: str) -> dict:
+    """A checkpoint of these scripts onto the CPU, wherever it was saved: the scripts move what
+    they train to training_device() themselves, and export and evaluation run on the CPU."""
+    return torch.load(path, map_location="cpu")
 
 
 def read_manifest(cache: str, split: str = None):

@@ -22,7 +22,7 @@ import numpy as np
 import torch
 
 import common
-from foley_reference import T5Encoder, T5PromptEncoder, load_safetensors, save_safetensors
+from foley_reference import T5PromptEncoder, load_safetensors, save_safetensors
 
 SAMPLE_PROMPTS = ["door slam", "explosion", "footsteps on gravel", "雨声", "sword hitting metal", "wolf",
                   "rain", "爆炸", "dog barking", "machine hum"]
@@ -50,7 +50,7 @@ def main():
     ap.add_argument("--cfg", type=float, default=4.5)
     args = ap.parse_args()
     common.set_threads()
-    dit_state = torch.load(os.path.join(args.out, "dit.pt"))
+    dit_state = common.load_checkpoint(os.path.join(args.out, "dit.pt"))
     model, ae_state = common.load_autoencoder(os.path.join(args.out, "autoencoder.pt"),
                                               latent_scale=round(float(dit_state["latent_std"]), 6))
     config = model.config

@@ -72,7 +72,7 @@ def main():
     ap.add_argument("--decoded", action="store_true", help="also probe the decoder's reconstructions")
     args = ap.parse_args()
     common.set_threads()
-    latents = torch.load(os.path.join(args.out, "latents_train.pt"))
+    latents = common.load_checkpoint(os.path.join(args.out, "latents_train.pt"))
     items = list(latents["clips"].items())
     random.Random(0).shuffle(items)
     categories = sorted({c["category"] for _, c in items})

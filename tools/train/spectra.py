@@ -11,7 +11,7 @@ def stft_mag(x, n_fft, hop=None):
     """|STFT| of every row of x ([..., samples] -> [rows, bins, frames]), Hann window, hop n_fft/4
     unless given, clamped at 1e-5 so that a log of it is finite."""
     spec = torch.stft(x.reshape(-1, x.shape[-1]), n_fft, hop_length=hop or n_fft // 4,
-                      window=torch.hann_window(n_fft), return_complex=True)
+                      window=torch.hann_window(n_fft, device=x.device), return_complex=True)
     return spec.abs().clamp_min(1e-5)
 
 

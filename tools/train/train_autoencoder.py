@@ -102,15 +102,16 @@ def frame_comb_loss(pred, target, sizes=(8192, 4096), floor=1e-5):
 
 
 @functools.lru_cache(maxsize=None)
-def band_bank(n_fft, bands, f_min, sr=common.SAMPLE_RATE):
-    """[bands, n_fft // 2 + 1]: rows averaging the power of log-spaced bands from f_min to sr / 2."""
+def band_bank(n_fft, bands, f_min, device, sr=common.SAMPLE_RATE):
+    """[bands, n_fft // 2 + 1] on `device`: rows averaging the power of log-spaced bands from
+    f_min to sr / 2."""
     edges = np.geomspace(f_min, sr / 2, bands + 1) * n_fft / sr
     bank = np.zeros((bands, n_fft // 2 + 1), dtype=np.float32)
     for i in range(bands):
         lo = int(edges[i])
         hi = max(int(edges[i + 1]), lo + 1)
         bank[i, lo:hi] = 1.0 / (hi - lo)
-    return torch.from_numpy(bank)
+    return torch.from_numpy(bank).to(device)
 
 
 def band_energy_loss(pred, target, floor=1e-5, n_fft=4096, bands=24, f_min=30.0, frames=4):
@@ -126,7 +127,7 @@ def band_energy_loss(pred, target, floor=1e-5, n_fft=4096, bands=24, f_min=30.0,
       so this loss is lowest at the right level.
     Fine-tuning a trained autoencoder with it for 1,000-4,000 steps did not move those levels
     (eleventh run, tools/train/README.md); it is meant for runs that start with it."""
-    bank = band_bank(n_fft, bands, f_min)
+    bank = band_bank(n_fft, bands, f_min, pred.device)
     loss = 0.0
     for a, b in stereo_views(pred, target):
         pa, pb = (F.avg_pool1d(bank @ stft_mag(v, n_fft).pow(2), frames, ceil_mode=True) for v in (a, b))
@@ -135,7 +136,12 @@ def band_energy_loss(pred, target, floor=1e-5, n_fft=4096, bands=24, f_min=30.0,
 
 
 MEL_SCALES = ((2048, 128), (1024, 80), (512, 64), (256, 40), (128, 20), (64, 10))
-cached_mel_bank = functools.lru_cache(maxsize=None)(mel_bank)  # built once per scale, not every step
+
+
+@functools.lru_cache(maxsize=None)
+def cached_mel_bank(n_fft, n_mels, device):
+    """mel_bank on `device`, built once per scale and device, not every step."""
+    return mel_bank(n_fft, n_mels).to(device)
 
 
 def drift_loss(pred, target, window=common.DOWNSAMPLING):
@@ -153,7 +159,7 @@ def multi_res_mel_loss(pred, target, floor=1e-5):
     loss = 0.0
     for a, b in stereo_views(pred, target):
         for n_fft, n_mels in MEL_SCALES:
-            bank = cached_mel_bank(n_fft, n_mels)
+            bank = cached_mel_bank(n_fft, n_mels, a.device)
             pm, tm = bank @ stft_mag(a, n_fft), bank @ stft_mag(b, n_fft)
             loss = loss + F.l1_loss(log_mag(pm, floor), log_mag(tm, floor))
     return loss / len(MEL_SCALES)
@@ -170,7 +176,7 @@ def warm_start(ae, path):
     zero columns leave |v| unchanged) and the new channels start unused. Between a transposed-conv
     and a nearest-upsampling decoder the upsampling convs have no counterpart and keep their fresh
     initialisation; every other weight is taken over."""
-    old = torch.load(path)["autoencoder"]
+    old = common.load_checkpoint(path)["autoencoder"]
     new = ae.state_dict()
     fresh = []
     for key, value in new.items():
@@ -357,19 +363,20 @@ def main():
     if args.io_gain != 1.0 and args.init_from:
         ap.error("--io-gain is an initialisation for fresh weights; --init-from brings trained ones")
     common.set_threads()
+    device = common.training_device()
     torch.manual_seed(0)
     os.makedirs(args.out, exist_ok=True)
     ckpt_path = os.path.join(args.out, "autoencoder.pt")
 
-    resume = torch.load(ckpt_path) if os.path.exists(ckpt_path) else None
+    resume = common.load_checkpoint(ckpt_path) if os.path.exists(ckpt_path) else None
     if resume and resume.get("noise_channels", 0) != args.noise_channels:
         # Resuming without the flag would stop pinning those channels and let them carry signal.
         ap.error(f"{ckpt_path} was trained with --noise-channels {resume.get('noise_channels', 0)}; "
                  f"resume with the same value")
     nearest = common.uses_nearest_upsample(resume["autoencoder"]) if resume else args.nearest_upsample
     model = common.build_foley_model(common.model_config(nearest_upsample=nearest))
-    ae = model.pretransform.model
-    envelope = EnvelopeHead(common.LATENT_DIM)
+    ae = model.pretransform.model.to(device)
+    envelope = EnvelopeHead(common.LATENT_DIM).to(device)
     train_envelope = args.envelope_weight > 0 and not args.decoder_only  # a frozen encoder has nothing to learn
     trained = ae.decoder if args.decoder_only else torch.nn.ModuleList([ae, envelope])
     params = list(trained.parameters())
@@ -377,7 +384,7 @@ def main():
     others = [p for n, p in trained.named_parameters() if not n.endswith((".alpha", ".beta"))]
     opt = torch.optim.AdamW([{"params": others, "lr_mult": 1.0}, {"params": snake, "lr_mult": args.snake_lr_mult}],
                             lr=args.lr, betas=(0.8, 0.99), weight_decay=0.0)
-    disc = MultiResolutionDiscriminator() if args.adv_weight else None
+    disc = MultiResolutionDiscriminator().to(device) if args.adv_weight else None
     disc_opt = torch.optim.AdamW(disc.parameters(), lr=args.disc_lr, betas=(0.8, 0.99)) if disc else None
     step, log = 0, []
     if resume:
@@ -406,6 +413,8 @@ def main():
     pin_noise_channels(ae, args.noise_channels)
     sampler = CropSampler(args.cache, args.crop, seed=step)
     ae.train()
+    print(f"training on {device}", flush=True)
+    zero = torch.zeros((), device=device)  # the value of a loss term that is switched off
 
     def save():
         common.save_checkpoint(ckpt_path, {"autoencoder": ae.state_dict(), "optimizer": opt.state_dict(),
@@ -420,7 +429,7 @@ def main():
     stop = []  # SIGTERM ends the run cleanly: the loop exits and the checkpoint is saved
     signal.signal(signal.SIGTERM, lambda *_: stop.append(True))
     while step < args.steps and (time.time() - start) < args.minutes * 60 and not stop:
-        x = sampler.batch(args.batch)
+        x = sampler.batch(args.batch).to(device)
         if args.decoder_only:
             with torch.no_grad():
                 pre = ae.encoder(x)
@@ -431,14 +440,14 @@ def main():
         spectral = (multi_res_stft_loss(y, x, floor=args.log_floor) if args.loss == "stft"
                     else multi_res_mel_loss(y, x, floor=args.log_floor))
         wav = F.l1_loss(y, x)
-        comb = frame_comb_loss(y, x, floor=args.log_floor) if args.comb_weight else torch.zeros(())
-        env = envelope.loss(pre.chunk(2, dim=1)[0], x) if train_envelope else torch.zeros(())
+        comb = frame_comb_loss(y, x, floor=args.log_floor) if args.comb_weight else zero
+        env = envelope.loss(pre.chunk(2, dim=1)[0], x) if train_envelope else zero
         loss = spectral + args.wave_weight * wav + args.kl * kl + args.envelope_weight * env + args.comb_weight * comb
         if args.drift_weight:
             loss = loss + args.drift_weight * drift_loss(y, x)
-        band = band_energy_loss(y, x, floor=args.log_floor) if args.band_weight else torch.zeros(())
+        band = band_energy_loss(y, x, floor=args.log_floor) if args.band_weight else zero
         loss = loss + args.band_weight * band
-        adv = fm = d_loss = torch.zeros(())
+        adv = fm = d_loss = zero
         if disc:
             d_loss = discriminator_loss(disc, x, y)
             disc_opt.zero_grad(set_to_none=True)

@@ -166,22 +166,24 @@ def main():
     ap.add_argument("--aux-weight", type=float, default=0.1, help="weight of the category loss on pooled T5")
     args = ap.parse_args()
     common.set_threads()
+    device = common.training_device()
     torch.manual_seed(0)
-    latents = torch.load(os.path.join(args.out, "latents_train.pt"))
+    latents = common.load_checkpoint(os.path.join(args.out, "latents_train.pt"))
     config = common.model_config(latent_scale=latents["latent_std"])
     # The gap is measured on the channels that carry something: those pinned to the prior
     # (train_autoencoder.pin_noise_channels, zero mean in every clip) are noise no caption predicts.
     informative = torch.stack([c["mean"].float().abs().amax(1) for c in latents["clips"].values()]).amax(0) > 0
+    informative = informative.to(device)
     model = common.build_foley_model(config)
     t5 = common.new_t5()
     for m in t5.modules():  # T5-style small init keeps the from-scratch encoder stable
         if isinstance(m, torch.nn.Linear):
             torch.nn.init.normal_(m.weight, std=m.in_features ** -0.5)
     torch.nn.init.normal_(t5.shared.weight, std=1.0)
-    trainable = common.dit_modules(model, t5)
+    trainable = common.dit_modules(model, t5).to(device)
     ema = copy.deepcopy(trainable).eval()
     categories = sorted({c["category"] for c in latents["clips"].values()})
-    aux_head = torch.nn.Linear(common.T5_CONFIG["d_model"], len(categories))  # training only, not exported
+    aux_head = torch.nn.Linear(common.T5_CONFIG["d_model"], len(categories)).to(device)  # training only, not exported
     text_params = [p for n, p in trainable.named_parameters() if is_text_path(n)] + list(aux_head.parameters())
     other_params = [p for n, p in trainable.named_parameters() if not is_text_path(n)]
     opt = torch.optim.AdamW([{"params": other_params, "lr_mult": 1.0},
@@ -190,7 +192,7 @@ def main():
     ckpt_path = os.path.join(args.out, "dit.pt")
     step, log = 0, []
     if os.path.exists(ckpt_path):
-        state = torch.load(ckpt_path)
+        state = common.load_checkpoint(ckpt_path)
         trainable.load_state_dict(state["trainable"])
         ema.load_state_dict(state["ema"])
         try:
@@ -207,7 +209,7 @@ def main():
         pool_cross_attention(trainable, ema)
     n_params = sum(p.numel() for p in trainable.parameters())
     print(f"DiT+conditioner+T5 parameters: {n_params / 1e6:.2f}M, latent std {latents['latent_std']:.3f}, "
-          f"{int(informative.sum())} informative latent channels", flush=True)
+          f"{int(informative.sum())} informative latent channels, training on {device}", flush=True)
     sp = spm.SentencePieceProcessor(model_file=os.path.join(args.out, "spiece.model"))
     batcher = Batcher(latents, sp, seed=step)
     trainable.train()
@@ -226,22 +228,23 @@ def main():
     signal.signal(signal.SIGTERM, lambda *_: stop.append(True))
     while step < args.steps and (time.time() - start) < args.minutes * 60 and not stop:
         x0, seconds, ids, mask, cats, content = batcher.batch(args.batch)
+        x0, ids, mask, content = (v.to(device) for v in (x0, ids, mask, content))
         cond, pooled = conditioning(model, t5, ids, mask, seconds)
-        t = torch.sigmoid(torch.randn(x0.shape[0]))
-        high = torch.rand(x0.shape[0]) < args.high_noise
-        t = torch.where(high, 0.8 + 0.2 * torch.rand(x0.shape[0]), t)
+        t = torch.sigmoid(torch.randn(x0.shape[0], device=device))
+        high = torch.rand(x0.shape[0], device=device) < args.high_noise
+        t = torch.where(high, 0.8 + 0.2 * torch.rand(x0.shape[0], device=device), t)
         noise = torch.randn_like(x0)
         x_t = (1 - t[:, None, None]) * x0 + t[:, None, None] * noise
         v = model.dit(x_t, t, cross_attn_cond=cond["cross_attn_cond"], global_cond=cond["global_cond"],
                       cfg_dropout_prob=args.cfg_dropout)
         weight = content + args.pad_weight * (1 - content)
         loss = ((v - (noise - x0)).pow(2) * weight).sum() / (weight.sum() * v.shape[1])
-        target = torch.tensor([cat_index[c] for c in cats])
+        target = torch.tensor([cat_index[c] for c in cats], device=device)
         aux = F.cross_entropy(aux_head(pooled), target)
         total = loss + args.aux_weight * aux
         if step % 50 == 0:  # diagnostic: own caption vs a caption rolled in from another clip
             with torch.no_grad():
-                keep = torch.tensor([a != b for a, b in zip(cats, cats[1:] + cats[:1])])
+                keep = torch.tensor([a != b for a, b in zip(cats, cats[1:] + cats[:1])], device=device)
                 rolled = cond["cross_attn_cond"].clone()  # prompt rows only; seconds_total stays the clip's own
                 rolled[:, : common.MAX_PROMPT_TOKENS] = rolled[:, : common.MAX_PROMPT_TOKENS].roll(-1, dims=0)
                 v_own = model.dit(x_t, t, cross_attn_cond=cond["cross_attn_cond"], global_cond=cond["global_cond"])
