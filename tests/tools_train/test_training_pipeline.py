@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """End to end through the training scripts as a user runs them, a few steps each on a tiny
 dataset made here: autoencoder (every loss and the discriminator on), a resume of it, latent
-caching, the DiT, and the export to the layout the engine loads. Runs on the device that
+caching, the DiT, and the export to the layout the engine loads; and the band-latent path
+(band_latents.py: fit, cache, decoder). Runs on the device that
 FOLEY_DEVICE names (the CPU in CI); a GPU that PyTorch sees takes the same code path.
 Checks the steps were taken and saved, the weights stayed finite, and a resume continues."""
 import csv
@@ -111,6 +112,27 @@ class TrainingPipelineTest(unittest.TestCase):
         for name in ("model_config.json", "model.safetensors", "t5/config.json", "t5/model.safetensors",
                      "t5/spiece.model"):
             self.assertTrue(os.path.isfile(os.path.join(dest, name)), name)
+
+    def test_band_latents_train_a_decoder_and_cache_without_an_encoder(self):
+        out = os.path.join(self.tmp, "bands")
+        run("band_latents.py", "--cache", self.cache, "--out", out, "--bands", "32")
+        bands = os.path.join(out, "band_latents.pt")
+        run("cache_latents.py", "--cache", self.cache, "--out", out, "--band-latents", bands)
+        latents = common.load_checkpoint(os.path.join(out, "latents_train.pt"))
+        means = torch.cat([c["mean"].float() for c in latents["clips"].values()], dim=1)
+        self.assertTrue((means[32:] == 0).all(), "only the 32 band channels carry the sound")
+        self.assertLess(abs(float(means[:32].mean())), 0.5, "standardised over the training clips")
+        door, rain = (latents["clips"][c]["mean"].float()[:32] for c in ("clip0", "clip1"))
+        self.assertGreater(float(door[:, 0].mean() - door[:, -1].mean()), 1.0, "the door's burst decays")
+        self.assertLess(float((rain[:, 1:-1] - rain[:, 2:]).abs().mean()), 0.5, "the rain is steady")
+
+        log = run("train_autoencoder.py", "--cache", self.cache, "--out", out, "--band-latents", bands,
+                  "--decoder-only", "--nearest-upsample", "--batch", "2", "--crop", "16384", "--band-weight", "2",
+                  "--steps", "2")
+        self.assertIn("training on cpu", log)
+        state = common.load_checkpoint(os.path.join(out, "autoencoder.pt"))
+        self.assertEqual((state["step"], state["band_latents"]["bands"]), (2, 32))
+        self.assertTrue(all_finite(state["autoencoder"]))
 
     @unittest.skipIf(torch.cuda.is_available(), "a GPU is present")
     def test_asking_for_a_gpu_that_is_not_there_is_a_clear_error(self):

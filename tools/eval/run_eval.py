@@ -30,7 +30,6 @@ import os
 import shlex
 import subprocess
 import sys
-import tempfile
 import time
 
 import numpy as np
@@ -170,16 +169,25 @@ def load_reference_model(model_dir):
 
 
 def load_training_autoencoder(ckpt_path):
-    """An in-progress VAE checkpoint of tools/train/train_autoencoder.py ({"autoencoder":
-    state_dict, "step": n}) inside the foley-mini config, for early autoencoder numbers."""
+    """(model, step, encode) for an in-progress VAE checkpoint of tools/train/train_autoencoder.py
+    ({"autoencoder": state_dict, "step": n}) inside the foley-mini config, for early autoencoder
+    numbers. `encode` (audio, sample) -> latents is the encoder the decoder was trained with: the
+    VAE's, or the computed band latents of a --band-latents run (tools/train/band_latents.py)."""
     sys.path.insert(0, os.path.join(ROOT, "tools/train"))
     import common
+    from band_latents import BandLatents
     model, checkpoint = common.load_autoencoder(ckpt_path)
-    return model.eval(), checkpoint.get("step")
+    encode = model.pretransform.encode
+    if "band_latents" in checkpoint:
+        bands = BandLatents(checkpoint["band_latents"])
+
+        def encode(audio, sample=True):
+            return bands.sample(audio) if sample else bands.posterior(audio)[0]
+    return model.eval(), checkpoint.get("step"), encode
 
 
 @torch.no_grad()
-def stage_autoencoder(net, model, clips, max_clips, max_seconds):
+def stage_autoencoder(net, model, clips, max_clips, max_seconds, encode=None):
     sr = model.sample_rate
     ratio = model.pretransform.downsampling_ratio
     channels = model.pretransform.io_channels
@@ -203,7 +211,7 @@ def stage_autoencoder(net, model, clips, max_clips, max_seconds):
             continue
         x = x[:n]
         audio = torch.from_numpy(x.T[None].astype(np.float32))
-        recon = model.pretransform.decode(model.pretransform.encode(audio, sample=True))
+        recon = model.pretransform.decode((encode or model.pretransform.encode)(audio, sample=True))
         y = recon[0].numpy().T.astype(np.float64)[:n]
         r_orig, r_rec = yamnet_result(net, x, sr), yamnet_result(net, y, sr)
         cat = clip_category(clip)
@@ -613,9 +621,9 @@ def main() -> int:
                      + "; ".join(f"'{c}'" for c in uncategorized[:8]))
     log(f"real adherence: {res['real_adherence'] and res['real_adherence']['overall']}")
 
-    model = None
+    model, encode = None, None
     if args.ae_checkpoint:
-        model, step = load_training_autoencoder(args.ae_checkpoint)
+        model, step, encode = load_training_autoencoder(args.ae_checkpoint)
         notes.append(f"autoencoder from training checkpoint {os.path.relpath(args.ae_checkpoint, ROOT)} "
                      f"(step {step}), not an exported model")
         skip.add("gen")
@@ -627,7 +635,7 @@ def main() -> int:
     if model is not None and "ae" not in skip and ok:
         log("autoencoder stage")
         held_ok = [c for c in held if any(r["id"] == c.id for r in ok)]
-        ae = [a for a in stage_autoencoder(net, model, held_ok, args.ae_clips, args.ae_seconds)
+        ae = [a for a in stage_autoencoder(net, model, held_ok, args.ae_clips, args.ae_seconds, encode)
               if "error" not in a]
         if ae:
             res["ae"] = {"n": len(ae), "max_seconds": args.ae_seconds,

@@ -5,7 +5,11 @@ Each clip is cut to at most --max-frames latent frames (common.DOWNSAMPLING samp
 to a whole frame; the posterior mean and std are stored so that the DiT trains on samples of
 the posterior. Also stores the latent of digital silence (the DiT's padding) and the global
 std of the posterior samples (the pretransform "scale" of model_config.json).
+With band latents (band_latents.py: an autoencoder.pt trained with --band-latents, or the
+band_latents.pt given with --band-latents) the latents are computed, not encoded, so they can be
+cached before the decoder is trained.
 Usage: cache_latents.py --cache data-cache --out checkpoints [--max-frames 256] [--max-clips N]
+       [--band-latents checkpoints/band_latents.pt]
 """
 import argparse
 import os
@@ -16,6 +20,7 @@ import numpy as np
 import torch
 
 import common
+from band_latents import BandLatents
 
 
 def main():
@@ -25,12 +30,21 @@ def main():
     ap.add_argument("--max-frames", type=int, default=common.MAX_FRAMES)
     ap.add_argument("--max-clips", type=int, default=0, help="0: all; else a category-balanced subset")
     ap.add_argument("--split", default="train")
+    ap.add_argument("--band-latents", default="", help="band_latents.pt to compute the latents with")
     args = ap.parse_args()
     common.set_threads()
     device = common.training_device()
-    model, _ = common.load_autoencoder(os.path.join(args.out, "autoencoder.pt"))
-    ae = model.pretransform.model.to(device)
-    ae.eval()
+    if args.band_latents:
+        posterior = BandLatents.load(args.band_latents).posterior
+    else:
+        model, checkpoint = common.load_autoencoder(os.path.join(args.out, "autoencoder.pt"))
+        ae = model.pretransform.model.to(device)
+        ae.eval()
+        if "band_latents" in checkpoint:
+            posterior = BandLatents(checkpoint["band_latents"]).posterior
+        else:
+            def posterior(x):
+                return ae.bottleneck.posterior(ae.encoder(x))
     rows = common.read_manifest(args.cache, args.split)
     if args.max_clips and len(rows) > args.max_clips:
         # Round-robin over categories so that rare categories are all kept.
@@ -57,8 +71,7 @@ def main():
     start = time.time()
     done = 0
     with torch.no_grad():
-        silence = ae.encoder(torch.zeros(1, 2, 8 * ratio, device=device))
-        silence_mean = silence[:, : common.LATENT_DIM, 4].cpu()  # an interior frame
+        silence_mean = posterior(torch.zeros(1, 2, 8 * ratio, device=device))[0][:, :, 4].cpu()  # an interior frame
         i = 0
         while i < len(items):
             frames = -(-items[i][1].shape[1] // ratio)
@@ -66,7 +79,7 @@ def main():
             x = torch.zeros(len(batch), 2, frames * ratio)
             for j, (_, audio) in enumerate(batch):
                 x[j, :, : audio.shape[1]] = torch.from_numpy(audio.astype(np.float32) / 32768.0)
-            mean, std = (v.cpu() for v in ae.bottleneck.posterior(ae.encoder(x.to(device))))
+            mean, std = (v.cpu() for v in posterior(x.to(device)))
             for j, (r, audio) in enumerate(batch):
                 out[r["clip"]] = {"mean": mean[j].half(), "std": std[j].half(),
                                   "seconds": min(float(r["seconds"]), frames * ratio / common.SAMPLE_RATE),

@@ -37,6 +37,7 @@ import torch
 
 import common
 from spectra import mel_bank, stft_mag
+from band_latents import BandLatents
 from train_autoencoder import EnvelopeHead
 
 LEVEL_BINS = ((0, 20, "within 20 dB of the peak"), (20, 50, "20-50 dB under it"), (50, 1e9, "quieter"))
@@ -96,11 +97,11 @@ def mel_error_by_level(x, y, bank=mel_bank(2048, 32)):
     return torch.stack([level.max() - level, diff.abs().mean(0), diff.mean(0)], dim=1)
 
 
-def stage_rms(ae, x):
-    rows, h = [], x
-    for half, layers in (("encoder", ae.encoder.layers), ("decoder", ae.decoder.layers)):
-        if half == "decoder":
-            h = h.chunk(2, dim=1)[0]
+def stage_rms(ae, x, z, learned_encoder):
+    """RMS after each encoder stage (for a learned encoder) and each decoder stage fed z."""
+    rows = []
+    for half, layers, h in (("encoder", ae.encoder.layers if learned_encoder else [], x),
+                            ("decoder", ae.decoder.layers, z)):
         for i, layer in enumerate(layers):
             h = layer(h)
             rows.append(f"{half}.{i} {type(layer).__name__} {h.pow(2).mean().sqrt():.3f}")
@@ -114,8 +115,17 @@ def main():
     ap.add_argument("--clips", type=int, default=150)
     args = ap.parse_args()
     common.set_threads()
-    ae = common.load_autoencoder(args.ckpt)[0].pretransform.model
-    ae.eval()
+    model, checkpoint = common.load_autoencoder(args.ckpt)
+    ae = model.pretransform.model.eval()
+    if "band_latents" in checkpoint:  # a decoder trained on computed band latents (band_latents.py)
+        bands = BandLatents(checkpoint["band_latents"])
+        posterior, sample = bands.posterior, bands.sample
+    else:
+        def posterior(x):
+            return ae.bottleneck.posterior(ae.encoder(x))
+
+        def sample(x):  # a posterior sample, as in training
+            return ae.bottleneck.encode(ae.encoder(x))
     head = EnvelopeHead(common.LATENT_DIM)
     rows = random.Random(0).sample(common.read_manifest(args.cache, "train"), args.clips)
     feats, targets, outputs, means, stds, periodicity, combs, mel_errors = [], [], [], [], [], [], [], []
@@ -129,10 +139,9 @@ def main():
             if n < 3 * common.DOWNSAMPLING:
                 continue
             x = torch.from_numpy(audio[:, :n].astype(np.float32) / 32768.0)[None]
-            pre = ae.encoder(x)
-            mean, std = ae.bottleneck.posterior(pre)
-            y = ae.decoder(ae.bottleneck.encode(pre))  # a posterior sample, as in training
-            other = ae.decoder(ae.bottleneck.encode(pre))
+            mean, std = posterior(x)
+            y = ae.decoder(sample(x))
+            other = ae.decoder(sample(x))
             resampled.append(float((other - y).pow(2).mean() / y.pow(2).mean().clamp_min(1e-12)))
             target, out = head.target(x)[0], head.target(y)[0]
             keep = target.max(1).values > target.max() - 12  # frames within ~50 dB of the clip's peak
@@ -142,8 +151,8 @@ def main():
             means.append(m), stds.append(std[0].T)
             for g in INPUT_GAINS_DB:
                 quieter = x * 10 ** (g / 20)
-                out = y if g == 0 else ae.decoder(ae.bottleneck.encode(ae.encoder(quieter)))
-                levels[g].append(10 * np.log10(float(out.pow(2).mean() / quieter.pow(2).mean().clamp_min(1e-12))))
+                decoded = y if g == 0 else ae.decoder(sample(quieter))
+                levels[g].append(10 * np.log10(float(decoded.pow(2).mean() / quieter.pow(2).mean().clamp_min(1e-12))))
             level_in, level_out = frame_db(x), frame_db(y)
             k = min(len(level_in), len(m))
             frame_levels.append(torch.cat([level_in[:k, None], level_out[:k, None], m[:k]], dim=1))
@@ -154,7 +163,7 @@ def main():
             if n >= common.SAMPLE_RATE:
                 combs.append([comb_share(s.mean(1)[0].numpy()) for s in (x, y)])
         print("stage RMS on", len(feats), "clips:")
-        print("  " + "\n  ".join(stage_rms(ae, x)))
+        print("  " + "\n  ".join(stage_rms(ae, x, sample(x), "band_latents" not in checkpoint)))
     z, t, o = (torch.cat(v).double().numpy() for v in (feats, targets, outputs))
     split = len(z) * 3 // 4
     zb = np.concatenate([z, np.ones((len(z), 1))], axis=1)

@@ -21,6 +21,7 @@ import torch
 import torch.nn.functional as F
 
 import common
+from band_latents import BandLatents
 from discriminator import MultiResolutionDiscriminator, discriminator_loss, generator_losses
 from spectra import log_mag, mel_bank, stft_mag
 
@@ -251,6 +252,18 @@ def boost_noise_input(ae, n, gain):
     print(f"decoder input: noise channels x{gain:g}", flush=True)
 
 
+def fresh_band_inputs(ae, bands):
+    """Start-of-run init for a decoder taken over from a learned encoder's (--init-from) that is
+    to read band latents: the first conv's columns for the `bands` informative channels start
+    random at the scale of the others, since their meaning changes; the excitation's columns
+    and every later layer are kept."""
+    first = ae.decoder.layers[0]
+    with torch.no_grad():
+        kept = first.weight_v[:, bands:]
+        first.weight_v[:, :bands] = torch.randn_like(first.weight_v[:, :bands]) * kept.std()
+    print(f"decoder input: {bands} band-latent columns re-initialised", flush=True)
+
+
 def scale_io(ae, gain):
     """Fresh-start init: the encoder's input conv amplifies by `gain` and the decoder's output
     conv attenuates by it. Audio is ~0.05 RMS, and at that level Snake (x + sin^2(a x)/b, a = b = 1)
@@ -347,6 +360,9 @@ def main():
                     help="a fresh or warm-started run gets the decoder that upsamples by repeating frames and a "
                          "conv (the official use_nearest_upsample) instead of transposed convs; a resume keeps "
                          "the checkpoint's")
+    ap.add_argument("--band-latents", default="",
+                    help="train the decoder alone on the fixed latents of this band_latents.pt (band_latents.py) "
+                         "instead of a learned encoder's")
     ap.add_argument("--log-floor", type=float, default=1e-5,
                     help="magnitude added before the log in every spectral loss. At 1e-5 (154 dB below a full-scale "
                          "sine's 2048-point bin) the seventh run's decoder spent most of its loss on silence: frames "
@@ -362,6 +378,8 @@ def main():
         ap.error("--fm-weight needs the discriminator of --adv-weight")
     if args.io_gain != 1.0 and args.init_from:
         ap.error("--io-gain is an initialisation for fresh weights; --init-from brings trained ones")
+    if args.band_latents and (args.noise_channels or args.envelope_weight or not args.decoder_only):
+        ap.error("--band-latents trains the decoder alone (--decoder-only) and sets the noise channels itself")
     common.set_threads()
     device = common.training_device()
     torch.manual_seed(0)
@@ -369,6 +387,9 @@ def main():
     ckpt_path = os.path.join(args.out, "autoencoder.pt")
 
     resume = common.load_checkpoint(ckpt_path) if os.path.exists(ckpt_path) else None
+    bands = None
+    if args.band_latents or (resume and "band_latents" in resume):
+        bands = BandLatents(resume["band_latents"] if resume else common.load_checkpoint(args.band_latents))
     if resume and resume.get("noise_channels", 0) != args.noise_channels:
         # Resuming without the flag would stop pinning those channels and let them carry signal.
         ap.error(f"{ckpt_path} was trained with --noise-channels {resume.get('noise_channels', 0)}; "
@@ -410,6 +431,8 @@ def main():
             sharpen_posterior(ae, args.sharpen_posterior)
         if args.noise_input_gain != 1.0:
             boost_noise_input(ae, args.noise_channels, args.noise_input_gain)
+        if bands and args.init_from:
+            fresh_band_inputs(ae, bands.bands)
     pin_noise_channels(ae, args.noise_channels)
     sampler = CropSampler(args.cache, args.crop, seed=step)
     ae.train()
@@ -420,6 +443,8 @@ def main():
         common.save_checkpoint(ckpt_path, {"autoencoder": ae.state_dict(), "optimizer": opt.state_dict(),
                                            "envelope": envelope.state_dict(), "step": step, "log": log,
                                            "decoder_only": args.decoder_only, "noise_channels": args.noise_channels,
+                                           **({"band_latents": {"bands": bands.bands, "mean": bands.mean,
+                                                                "std": bands.std}} if bands else {}),
                                            **({"discriminator": disc.state_dict(),
                                                "discriminator_optimizer": disc_opt.state_dict()} if disc else {})})
 
@@ -430,12 +455,12 @@ def main():
     signal.signal(signal.SIGTERM, lambda *_: stop.append(True))
     while step < args.steps and (time.time() - start) < args.minutes * 60 and not stop:
         x = sampler.batch(args.batch).to(device)
-        if args.decoder_only:
-            with torch.no_grad():
-                pre = ae.encoder(x)
+        if bands:
+            z, kl = bands.sample(x), zero
         else:
-            pre = ae.encoder(x)
-        z, kl = ae.bottleneck.encode(pre, return_kl=True)
+            with torch.set_grad_enabled(not args.decoder_only):
+                pre = ae.encoder(x)
+            z, kl = ae.bottleneck.encode(pre, return_kl=True)
         y = ae.decoder(z)
         spectral = (multi_res_stft_loss(y, x, floor=args.log_floor) if args.loss == "stft"
                     else multi_res_mel_loss(y, x, floor=args.log_floor))

@@ -1,0 +1,122 @@
+#!/usr/bin/env python3
+"""Band-energy latents: a fixed, computed "encoder" for foley-mini's decoder and DiT.
+
+The informative latent channels are the log power of K mel-spaced bands (0-24 kHz) of the mid
+signal in each latent frame (a 2048-point Hann window centred on the frame's 1024 samples),
+standardised per band over the training clips; the other channels are N(0, 1) noise, the
+decoder's excitation (as train_autoencoder.pin_noise_channels). Why: every learned encoder up to
+the twelfth run carried a frame's level only to within ~10 dB (diagnose_autoencoder.py) and
+its decoder's reconstructions were heard as their original's sound by YAMNet in 13-18 % of
+held-out clips, while plain band-limited noise shaped by these band energies (a noise vocoder,
+no network) was heard in 36 % (K = 8), 44 % (16) and 54 % (32). With a fixed encoder the
+decoder and the DiT can also train at the same time.
+
+The engine never encodes audio (it has no Oobleck encoder), so nothing exported depends on
+this file; the exported encoder weights are the last learned encoder's (tools/train/README.md).
+Usage (fits the per-band statistics on the training split, writes <out>/band_latents.pt):
+  band_latents.py --cache data-cache --out checkpoints/r14 [--bands 32]
+"""
+import argparse
+import os
+import random
+
+import numpy as np
+import torch
+
+import common
+
+WINDOW = 2 * common.DOWNSAMPLING
+POWER_FLOOR = 1e-9  # about -90 dB in a band: under 16-bit quantisation noise of a full-scale clip
+INFORMATIVE_STD = 0.1  # posterior std given to the band channels: the DiT samples them like a VAE's
+
+
+def band_edges(bands, n_fft=WINDOW, sr=common.SAMPLE_RATE):
+    """FFT-bin edges of `bands` mel-spaced bands covering 0 Hz to Nyquist, each at least one bin."""
+    def mel(f):
+        return 2595.0 * np.log10(1.0 + f / 700.0)
+    hz = 700.0 * (10 ** (np.linspace(0.0, mel(sr / 2), bands + 1) / 2595.0) - 1.0)
+    edges = np.round(hz / sr * n_fft).astype(int)
+    for i in range(1, len(edges)):
+        edges[i] = max(edges[i], edges[i - 1] + 1)
+    edges[-1] = n_fft // 2 + 1
+    return edges
+
+
+def log_band_power(x, bands):
+    """[batch, 2, samples] (samples a multiple of DOWNSAMPLING) -> [batch, bands, frames]: the
+    natural log of each band's mean power per latent frame, of the mid signal."""
+    hop = common.DOWNSAMPLING
+    mid = x.mean(1)
+    padded = torch.nn.functional.pad(mid, (hop // 2, hop // 2))  # frame t's window centred on its samples
+    frames = padded.unfold(-1, WINDOW, hop)[:, : mid.shape[-1] // hop]  # [batch, frames, WINDOW]
+    power = torch.fft.rfft(frames * torch.hann_window(WINDOW, device=x.device), dim=-1).abs().pow(2)
+    edges = band_edges(bands)
+    per_band = torch.stack([power[..., a:b].mean(-1) for a, b in zip(edges[:-1], edges[1:])], dim=1)
+    return (per_band + POWER_FLOOR).log()
+
+
+class BandLatents:
+    """The fitted encoder: `bands` standardised log band powers, then noise channels."""
+
+    def __init__(self, state):
+        self.bands = int(state["bands"])
+        self.mean, self.std = state["mean"].float(), state["std"].float()
+
+    @classmethod
+    def load(cls, path):
+        return cls(common.load_checkpoint(path))
+
+    def features(self, x):
+        """[batch, bands, frames] standardised log band power."""
+        f = log_band_power(x, self.bands)
+        return (f - self.mean.to(x.device)[:, None]) / self.std.to(x.device)[:, None]
+
+    def posterior(self, x):
+        """(mean, std), each [batch, LATENT_DIM, frames], in the layout cache_latents stores."""
+        f = self.features(x)
+        noise = torch.zeros(f.shape[0], common.LATENT_DIM - self.bands, f.shape[2], device=x.device)
+        mean = torch.cat([f, noise], dim=1)
+        std = torch.cat([torch.full_like(f, INFORMATIVE_STD), torch.ones_like(noise)], dim=1)
+        return mean, std
+
+    def sample(self, x):
+        mean, std = self.posterior(x)
+        return mean + std * torch.randn_like(mean)
+
+
+def fit(cache, bands, clips=600, seed=0):
+    """Per-band mean and std of the log band power over the frames of training clips."""
+    rows = common.read_manifest(cache, "train")
+    rows = random.Random(seed).sample(rows, min(clips, len(rows)))
+    values = []
+    with torch.no_grad():
+        for r in rows:
+            audio = common.load_clip(cache, r["clip"])
+            n = audio.shape[1] // common.DOWNSAMPLING * common.DOWNSAMPLING
+            if n == 0:
+                continue
+            x = torch.from_numpy(audio[:, :n].astype(np.float32) / 32768.0)[None]
+            values.append(log_band_power(x, bands)[0])
+    v = torch.cat(values, dim=1)
+    return {"bands": bands, "mean": v.mean(1), "std": v.std(1).clamp_min(1e-3)}
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--cache", required=True)
+    ap.add_argument("--out", required=True)
+    ap.add_argument("--bands", type=int, default=32)
+    args = ap.parse_args()
+    if not 0 < args.bands < common.LATENT_DIM:
+        ap.error(f"--bands must leave noise channels among the {common.LATENT_DIM}")
+    common.set_threads()
+    os.makedirs(args.out, exist_ok=True)
+    state = fit(args.cache, args.bands)
+    path = os.path.join(args.out, "band_latents.pt")
+    common.save_checkpoint(path, state)
+    print(f"saved {path}: {args.bands} bands, log power mean {state['mean'].min():.1f}..{state['mean'].max():.1f}, "
+          f"std {state['std'].min():.2f}..{state['std'].max():.2f}", flush=True)
+
+
+if __name__ == "__main__":
+    main()
