@@ -128,6 +128,7 @@ class TrainingPipelineTest(unittest.TestCase):
 
         log = run("train_autoencoder.py", "--cache", self.cache, "--out", out, "--band-latents", bands,
                   "--decoder-only", "--nearest-upsample", "--batch", "2", "--crop", "16384", "--band-weight", "2",
+                  "--cycle-weight", "2",
                   "--steps", "2")
         self.assertIn("training on cpu", log)
         state = common.load_checkpoint(os.path.join(out, "autoencoder.pt"))

@@ -363,6 +363,9 @@ def main():
     ap.add_argument("--band-latents", default="",
                     help="train the decoder alone on the fixed latents of this band_latents.pt (band_latents.py) "
                          "instead of a learned encoder's")
+    ap.add_argument("--cycle-weight", type=float, default=0.0,
+                    help="with --band-latents: L1 between the band latents of the output and of the input "
+                         "(standardised units), so the decoder makes what its latents say")
     ap.add_argument("--log-floor", type=float, default=1e-5,
                     help="magnitude added before the log in every spectral loss. At 1e-5 (154 dB below a full-scale "
                          "sine's 2048-point bin) the seventh run's decoder spent most of its loss on silence: frames "
@@ -380,6 +383,8 @@ def main():
         ap.error("--io-gain is an initialisation for fresh weights; --init-from brings trained ones")
     if args.band_latents and (args.noise_channels or args.envelope_weight or not args.decoder_only):
         ap.error("--band-latents trains the decoder alone (--decoder-only) and sets the noise channels itself")
+    if args.cycle_weight and not args.band_latents:
+        ap.error("--cycle-weight needs --band-latents")
     common.set_threads()
     device = common.training_device()
     torch.manual_seed(0)
@@ -472,6 +477,8 @@ def main():
             loss = loss + args.drift_weight * drift_loss(y, x)
         band = band_energy_loss(y, x, floor=args.log_floor) if args.band_weight else zero
         loss = loss + args.band_weight * band
+        cycle = F.l1_loss(bands.features(y), bands.features(x)) if args.cycle_weight else zero
+        loss = loss + args.cycle_weight * cycle
         adv = fm = d_loss = zero
         if disc:
             d_loss = discriminator_loss(disc, x, y)
@@ -490,17 +497,17 @@ def main():
         opt.step()
         pin_noise_channels(ae, args.noise_channels)
         step += 1
-        running.append((spectral.item(), wav.item(), kl.item(), env.item(), comb.item(), band.item(), float(adv),
-                        float(fm), float(d_loss)))
+        running.append((spectral.item(), wav.item(), kl.item(), env.item(), comb.item(), band.item(), cycle.item(),
+                        float(adv), float(fm), float(d_loss)))
         if step % 25 == 0:
-            s, w, k, e, c, b, a, f, d = np.mean(running, axis=0)
+            s, w, k, e, c, b, cy, a, f, d = np.mean(running, axis=0)
             running = []
             log.append({"step": step, args.loss: float(s), "l1": float(w), "kl": float(k), "envelope": float(e),
-                        "comb": float(c), "band": float(b), "adv": float(a), "fm": float(f), "disc": float(d),
-                        "elapsed_s": time.time() - start})
+                        "comb": float(c), "band": float(b), "cycle": float(cy), "adv": float(a), "fm": float(f),
+                        "disc": float(d), "elapsed_s": time.time() - start})
             gan = f" adv {a:.3f} fm {f:.3f} disc {d:.3f}" if disc else ""
-            print(f"step {step} {args.loss} {s:.4f} l1 {w:.4f} kl {k:.2f} env {e:.3f} comb {c:.3f} band {b:.3f}{gan} "
-                  f"({time.time() - start:.0f}s)", flush=True)
+            print(f"step {step} {args.loss} {s:.4f} l1 {w:.4f} kl {k:.2f} env {e:.3f} comb {c:.3f} band {b:.3f} "
+                  f"cycle {cy:.3f}{gan} ({time.time() - start:.0f}s)", flush=True)
         if time.time() - last_save > 300:
             save()
             last_save = time.time()
