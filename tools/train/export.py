@@ -63,6 +63,9 @@ def main():
     os.makedirs(os.path.join(args.dest, "t5"), exist_ok=True)
     meta = {"format": "pt", "model": "foley-mini", "autoencoder_steps": str(ae_state["step"]),
             "dit_steps": str(dit_state["step"]), "made_by": "tools/train/export.py"}
+    if "band_latents" in ae_state:  # the decoder read computed latents; the file's encoder is not their source
+        meta["latents"] = (f"{ae_state['band_latents']['bands']} standardised mel-band log powers per frame, computed by "
+                           "tools/train/band_latents.py; the encoder weights here do not make them")
     with open(os.path.join(args.dest, "model_config.json"), "w") as f:
         json.dump(config, f, indent=2)
         f.write("\n")
