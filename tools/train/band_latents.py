@@ -4,12 +4,12 @@
 The informative latent channels are the log power of K mel-spaced bands (0-24 kHz) of the mid
 signal in each latent frame (a 2048-point Hann window centred on the frame's 1024 samples),
 standardised per band over the training clips; the other channels are N(0, 1) noise, the
-decoder's excitation (as train_autoencoder.pin_noise_channels). Why: every learned encoder up to
-the twelfth run carried a frame's level only to within ~10 dB (diagnose_autoencoder.py) and
-its decoder's reconstructions were heard as their original's sound by YAMNet in 13-18 % of
+decoder's excitation (as train_autoencoder.pin_noise_channels). Why: every learned encoder of
+runs one to eleven carried a frame's level only to within ~10 dB (diagnose_autoencoder.py) and
+its decoder's reconstructions were heard as their original's sound by YAMNet in 13.6-18.2 % of
 held-out clips, while plain band-limited noise shaped by these band energies (a noise vocoder,
-no network) was heard in 36 % (K = 8), 44 % (16) and 54 % (32). With a fixed encoder the
-decoder and the DiT can also train at the same time.
+no network) was heard in 38.3 % (K = 8), 42.2 % (16) and 51.3 % (32; vocoder_ceiling.py). With
+a fixed encoder the decoder and the DiT can also train at the same time.
 
 The engine never encodes audio (it has no Oobleck encoder), so nothing exported depends on
 this file; the exported encoder weights are the last learned encoder's (tools/train/README.md).

@@ -23,8 +23,8 @@
   below 1 kHz (see train_autoencoder.band_energy_loss);
 - dynamics: the output's level against the input's with the input turned down by 12 and 24 dB,
   and per latent frame (21 ms) how the output's level follows the input's (dB per dB) and how
-  much of the input's level a linear read-out of the latents gives. Every autoencoder up to the
-  twelfth run compressed (30 clips): the seventh run's 0.36 dB out per dB in, the tenth's 0.59,
+  much of the input's level a linear read-out of the latents gives. Every learned autoencoder of
+  runs one to eleven compressed (30 clips): the seventh run's 0.36 dB out per dB in, the tenth's 0.59,
   and a linear read-out of any of their latents gave a frame's level only to within 9.5-10.3 dB
   (R2 0.69-0.73), so quiet frames come out too loud and loud ones too quiet.
 Usage: diagnose_autoencoder.py --ckpt checkpoints/autoencoder.pt [--cache data-cache] [--clips 150]
