@@ -395,6 +395,8 @@ def main():
     bands = None
     if args.band_latents or (resume and "band_latents" in resume):
         bands = BandLatents(resume["band_latents"] if resume else common.load_checkpoint(args.band_latents))
+        if not args.decoder_only:
+            ap.error(f"{ckpt_path} reads band latents, which have no encoder to train: resume with --decoder-only")
     if resume and resume.get("noise_channels", 0) != args.noise_channels:
         # Resuming without the flag would stop pinning those channels and let them carry signal.
         ap.error(f"{ckpt_path} was trained with --noise-channels {resume.get('noise_channels', 0)}; "
