@@ -73,14 +73,21 @@ class BandLatents:
 
     def posterior(self, x):
         """(mean, std), each [batch, LATENT_DIM, frames], in the layout cache_latents stores."""
-        f = self.features(x)
-        noise = torch.zeros(f.shape[0], common.LATENT_DIM - self.bands, f.shape[2], device=x.device)
+        return self.posterior_of(self.features(x))
+
+    def posterior_of(self, f):
+        """posterior() from already computed features(x)."""
+        noise = torch.zeros(f.shape[0], common.LATENT_DIM - self.bands, f.shape[2], device=f.device)
         mean = torch.cat([f, noise], dim=1)
         std = torch.cat([torch.full_like(f, INFORMATIVE_STD), torch.ones_like(noise)], dim=1)
         return mean, std
 
     def sample(self, x):
-        mean, std = self.posterior(x)
+        return self.sample_of(self.features(x))
+
+    def sample_of(self, f):
+        """A latent sample from already computed features(x) (training reuses them for --cycle-weight)."""
+        mean, std = self.posterior_of(f)
         return mean + std * torch.randn_like(mean)
 
 

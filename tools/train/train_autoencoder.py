@@ -463,7 +463,8 @@ def main():
     while step < args.steps and (time.time() - start) < args.minutes * 60 and not stop:
         x = sampler.batch(args.batch).to(device)
         if bands:
-            z, kl = bands.sample(x), zero
+            x_bands = bands.features(x)  # the latents' source, and the --cycle-weight target
+            z, kl = bands.sample_of(x_bands), zero
         else:
             with torch.set_grad_enabled(not args.decoder_only):
                 pre = ae.encoder(x)
@@ -479,7 +480,7 @@ def main():
             loss = loss + args.drift_weight * drift_loss(y, x)
         band = band_energy_loss(y, x, floor=args.log_floor) if args.band_weight else zero
         loss = loss + args.band_weight * band
-        cycle = F.l1_loss(bands.features(y), bands.features(x)) if args.cycle_weight else zero
+        cycle = F.l1_loss(bands.features(y), x_bands) if args.cycle_weight else zero
         loss = loss + args.cycle_weight * cycle
         adv = fm = d_loss = zero
         if disc:
