@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Unit tests of tools/train/band_latents.py (the computed latents) and vocoder_ceiling.py (the
-noise vocoder that rebuilds a sound from them)."""
+noise vocoders that rebuild a sound from them: from audio, and from generated band latents)."""
 import os
 import sys
 import unittest
@@ -12,7 +12,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 
 import common  # noqa: E402
 from band_latents import BandLatents, band_edges, log_band_power  # noqa: E402
-from vocoder_ceiling import noise_vocoder  # noqa: E402
+from vocoder_ceiling import BandVocoderDecoder, noise_vocoder, vocode_band_power  # noqa: E402
 
 SR = common.SAMPLE_RATE
 
@@ -63,6 +63,29 @@ class NoiseVocoderTest(unittest.TestCase):
         error = (log_band_power(y, 32) - log_band_power(x, 32))[..., 2:-2]  # interior frames
         self.assertLess(float(error.abs().median()), 0.5)  # nats of power: under ~2 dB
         self.assertLess(abs(float(torch.corrcoef(torch.stack([x[0, 0], y[0, 0]]))[0, 1])), 0.2)
+
+    def test_band_power_alone_rebuilds_the_same_band_power(self):
+        torch.manual_seed(0)
+        n = 32 * common.DOWNSAMPLING
+        envelope = torch.exp(-torch.arange(n) / 8000.0)
+        x = torch.randn(1, 2, n) * envelope * 0.2
+        power = log_band_power(x, 32)[0]
+        y = vocode_band_power(power)
+        self.assertEqual(tuple(y.shape), (n,))
+        error = (log_band_power(y.expand(1, 2, -1), 32)[0] - power)[:, 2:-2]
+        self.assertLess(float(error.abs().median()), 0.5)
+        self.assertLess(abs(float(torch.corrcoef(torch.stack([x[0, 0], y]))[0, 1])), 0.2)
+
+    def test_decoder_stand_in_reads_only_the_band_channels_of_scaled_latents(self):
+        torch.manual_seed(0)
+        stats = {"bands": 32, "mean": torch.full((32,), -6.0), "std": torch.full((32,), 2.0)}
+        latents = BandLatents(stats).sample(torch.randn(1, 2, 16 * common.DOWNSAMPLING) * 0.05)
+        decode = BandVocoderDecoder(stats, scale=2.0)
+        audio = decode(latents / 2.0)  # a model's latents are the encoder's divided by its scale
+        self.assertEqual(tuple(audio.shape), (1, 2, 16 * common.DOWNSAMPLING))
+        self.assertTrue(torch.equal(audio[:, 0], audio[:, 1]))
+        reshuffled = torch.cat([latents[:, :32], torch.randn_like(latents[:, 32:])], dim=1)
+        self.assertTrue(torch.allclose(decode(reshuffled / 2.0), audio))
 
 
 if __name__ == "__main__":

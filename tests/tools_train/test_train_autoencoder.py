@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Unit tests of tools/train/train_autoencoder.py's training aids: the envelope target and its
-head, the fresh-start I/O gain, the sharpened posterior, the pinned noise channels and the spectral losses' log floor."""
+head, the fresh-start I/O gain, the sharpened posterior, the pinned noise channels, the periodicity
+loss and the spectral losses' log floor."""
 import os
 import sys
 import unittest
@@ -136,6 +137,21 @@ class DriftLossTest(unittest.TestCase):
         target = tone(440, 8)
         self.assertAlmostEqual(float(train_autoencoder.drift_loss(target + 0.1, target)), 0.1, places=5)
         self.assertLess(float(train_autoencoder.drift_loss(0.2 * torch.randn_like(target), target)), 0.02)
+
+
+class PeriodicityLossTest(unittest.TestCase):
+    def test_a_waveform_repeated_or_flipped_every_frame_costs_and_fresh_noise_does_not(self):
+        torch.manual_seed(0)
+        frame = 0.1 * torch.randn(1, 2, common.DOWNSAMPLING)
+        signs = torch.tensor([1.0, -1.0]).repeat(8).repeat_interleave(common.DOWNSAMPLING)
+        target = 0.1 * torch.randn(1, 2, 16 * common.DOWNSAMPLING)
+        repeated, flipped = frame.repeat(1, 1, 16), frame.repeat(1, 1, 16) * signs
+        noise = 0.1 * torch.randn_like(target)
+        loss = {name: float(train_autoencoder.periodicity_loss(y, target))
+                for name, y in (("repeated", repeated), ("flipped", flipped), ("noise", noise))}
+        self.assertGreater(loss["repeated"], 0.8)  # autocorrelation ~1 at both lags, the target's ~0
+        self.assertGreater(loss["flipped"], 0.8)  # -1 at one frame, +1 at two
+        self.assertLess(loss["noise"], 0.05)
 
 
 class BandEnergyLossTest(unittest.TestCase):

@@ -101,8 +101,10 @@ class TrainingPipelineTest(unittest.TestCase):
         self.assertTrue((means[-48:] == 0).all(), "the pinned noise channels carry nothing")
 
         shutil.copy(os.path.join(ROOT, "models", "foley-mini", "t5", "spiece.model"), self.out)
-        log = run("train_dit.py", "--out", self.out, "--batch", "2", "--steps", "2", "--pooled-cross-attention")
+        log = run("train_dit.py", "--out", self.out, "--batch", "2", "--steps", "2", "--pooled-cross-attention",
+                  "--noise-channel-weight", "0.1")
         self.assertIn("training on cpu", log)
+        self.assertIn("16 informative latent channels", log)
         dit = common.load_checkpoint(os.path.join(self.out, "dit.pt"))
         self.assertEqual(dit["step"], 2)
         self.assertTrue(all_finite(dit["trainable"]) and all_finite(dit["ema"]))
@@ -128,12 +130,16 @@ class TrainingPipelineTest(unittest.TestCase):
 
         log = run("train_autoencoder.py", "--cache", self.cache, "--out", out, "--band-latents", bands,
                   "--decoder-only", "--nearest-upsample", "--batch", "2", "--crop", "16384", "--band-weight", "2",
-                  "--cycle-weight", "2",
+                  "--cycle-weight", "2", "--spectral-weight", "0", "--periodicity-weight", "1",
                   "--steps", "2")
         self.assertIn("training on cpu", log)
         state = common.load_checkpoint(os.path.join(out, "autoencoder.pt"))
         self.assertEqual((state["step"], state["band_latents"]["bands"]), (2, 32))
         self.assertTrue(all_finite(state["autoencoder"]))
+        # a resume finds the band latents in the checkpoint, also for --cycle-weight
+        log = run("train_autoencoder.py", "--cache", self.cache, "--out", out, "--decoder-only", "--nearest-upsample",
+                  "--batch", "2", "--crop", "16384", "--cycle-weight", "2", "--steps", "3")
+        self.assertIn("resumed at step 2", log)
 
     @unittest.skipIf(torch.cuda.is_available(), "a GPU is present")
     def test_asking_for_a_gpu_that_is_not_there_is_a_clear_error(self):

@@ -46,7 +46,7 @@ import yamnet  # noqa: E402
 
 # cli/generate_command.cpp: foley generate --model DIR [--t5 DIR] "PROMPT" [options] -o OUT.wav
 DEFAULT_ENGINE_CMD = ("{engine} generate --model {model} {prompt} --duration {seconds} "
-                      "--seed {seed} --cfg {cfg} {steps_opt} --threads 1 -o {out}")
+                      "--seed {seed} --cfg {cfg} {steps_opt} {sampler_opt} --threads 1 -o {out}")
 
 
 def log(msg: str) -> None:
@@ -186,6 +186,13 @@ def load_training_autoencoder(ckpt_path):
     return model.eval(), checkpoint.get("step"), encode
 
 
+def band_vocoder_decoder(band_latents_path, scale):
+    sys.path.insert(0, os.path.join(ROOT, "tools/train"))
+    import common
+    from vocoder_ceiling import BandVocoderDecoder
+    return BandVocoderDecoder(common.load_checkpoint(band_latents_path), scale)
+
+
 @torch.no_grad()
 def stage_autoencoder(net, model, clips, max_clips, max_seconds, encode=None):
     sr = model.sample_rate
@@ -239,16 +246,17 @@ def ae_adherence(ae_records):
 class EngineGenerator:
     """Runs the C++ CLI once per clip and reads the WAV it writes."""
 
-    def __init__(self, engine, model_dir, template, cfg, steps):
+    def __init__(self, engine, model_dir, template, cfg, steps, sampler=None):
         self.engine, self.model_dir, self.template = engine, model_dir, template
-        self.cfg, self.steps = cfg, steps
+        self.cfg, self.steps, self.sampler = cfg, steps, sampler
         self.name = f"engine {os.path.relpath(engine, ROOT)}"
 
     def __call__(self, prompt, seconds, seed, out_path):
         fields = {"engine": shlex.quote(self.engine), "model": shlex.quote(self.model_dir),
                   "prompt": shlex.quote(prompt), "seconds": f"{seconds:g}", "seed": str(seed),
                   "cfg": f"{self.cfg:g}", "steps": str(self.steps), "out": shlex.quote(out_path),
-                  "steps_opt": f"--steps {self.steps}" if self.steps > 0 else ""}
+                  "steps_opt": f"--steps {self.steps}" if self.steps > 0 else "",
+                  "sampler_opt": f"--sampler {self.sampler}" if self.sampler else ""}
         cmd = self.template.format(**fields)
         if os.path.exists(out_path):
             os.remove(out_path)
@@ -261,7 +269,7 @@ class EngineGenerator:
 class ReferenceGenerator:
     """PyTorch reference pipeline (used when no engine binary is given)."""
 
-    def __init__(self, model, model_dir, cfg, steps):
+    def __init__(self, model, model_dir, cfg, steps, sampler=None):
         sys.path.insert(0, os.path.join(ROOT, "tools/reference"))
         import foley_reference
         t5_dir = os.path.join(model_dir, "t5")
@@ -271,8 +279,12 @@ class ReferenceGenerator:
                     t5_dir, max_length=c.get("config", {}).get("max_length", 64))
                 model.conditioner.conditioners[c["id"]].attach_encoder(encoder)
                 self.prompt_id = c["id"]
-        self.model, self.cfg, self.steps = model, cfg, steps if steps > 0 else 8
-        self.name = f"PyTorch reference (tools/reference), {self.steps} steps, cfg {cfg:g}"
+        # The engine's defaults: the model's own "sampling" block, else SAOS's ping-pong, 8 steps.
+        sampling = model.config.get("sampling", {})
+        self.sampler = sampler or sampling.get("sampler", "pingpong")
+        self.model, self.cfg = model, cfg
+        self.steps = steps if steps > 0 else int(sampling.get("steps", 8))
+        self.name = f"PyTorch reference (tools/reference), {self.sampler}, {self.steps} steps, cfg {cfg:g}"
 
     @torch.no_grad()
     def __call__(self, prompt, seconds, seed, out_path):
@@ -281,7 +293,7 @@ class ReferenceGenerator:
         ratio = m.pretransform.downsampling_ratio
         frames = max(1, math.ceil(seconds * m.sample_rate / ratio))
         frames = min(frames, m.sample_size // ratio)
-        audio = m.generate(inputs, seed=seed, steps=self.steps, cfg_scale=self.cfg,
+        audio = m.generate(inputs, seed=seed, steps=self.steps, cfg_scale=self.cfg, sampler=self.sampler,
                            latent_frames=frames)[0].numpy().T
         audio = audio[:int(round(seconds * m.sample_rate))]
         audio_io.write_wav(out_path, audio, m.sample_rate)
@@ -538,10 +550,14 @@ def main() -> int:
                     "model.safetensors, t5/)")
     ap.add_argument("--ae-checkpoint", help="evaluate only the autoencoder of a tools/train "
                     "checkpoint (autoencoder.pt) instead of an exported model")
+    ap.add_argument("--band-vocoder", metavar="BAND_LATENTS_PT",
+                    help="reference generation only: decode with the noise vocoder of these band latents "
+                         "(tools/train/band_latents.py) instead of the model's decoder, to measure the DiT alone")
     ap.add_argument("--engine", help="foley CLI binary (default: PyTorch reference generation)")
     ap.add_argument("--engine-cmd", default=DEFAULT_ENGINE_CMD)
     ap.add_argument("--cfg", type=float, default=4.5)
     ap.add_argument("--steps", type=int, default=0, help="sampler steps (0: model/engine default)")
+    ap.add_argument("--sampler", choices=("pingpong", "euler"), help="sampler (default: the model's)")
     ap.add_argument("--seconds", type=float, default=0.0, help="duration of generated clips "
                     "(0: each held-out clip's own duration, clamped to [1 s, model maximum])")
     ap.add_argument("--max-real", type=int, default=2000)
@@ -562,6 +578,8 @@ def main() -> int:
     ap.add_argument("--no-cache", action="store_true", help="recompute YAMNet on real clips")
     ap.add_argument("--tag", default="", help="suffix for REPORT/results file names")
     args = ap.parse_args()
+    if args.band_vocoder and (args.engine or args.ae_checkpoint or not args.model):
+        ap.error("--band-vocoder replaces the decoder of the PyTorch reference: give --model, not --engine")
     torch.set_num_threads(1)  # the machine is shared; one thread is plenty for YAMNet
     if args.render_only:
         with open(args.render_only, encoding="utf-8") as f:
@@ -632,6 +650,11 @@ def main() -> int:
             model = load_reference_model(args.model)
         except Exception as e:  # report, continue with what we can do
             notes.append(f"could not load {args.model} with the PyTorch reference: {e}")
+        if args.band_vocoder and model is not None:
+            model.pretransform.decode = band_vocoder_decoder(args.band_vocoder, model.pretransform.scale)
+            skip.add("ae")
+            notes.append(f"generated latents decoded by the noise vocoder of {os.path.relpath(args.band_vocoder, ROOT)}, "
+                         "not by the model's decoder (tools/train/vocoder_ceiling.py)")
     if model is not None and "ae" not in skip and ok:
         log("autoencoder stage")
         held_ok = [c for c in held if any(r["id"] == c.id for r in ok)]
@@ -653,9 +676,9 @@ def main() -> int:
         gen = None
         if args.engine:
             gen = EngineGenerator(os.path.abspath(args.engine), os.path.abspath(args.model),
-                                  args.engine_cmd, args.cfg, args.steps)
+                                  args.engine_cmd, args.cfg, args.steps, args.sampler)
         elif model is not None:
-            gen = ReferenceGenerator(model, args.model, args.cfg, args.steps)
+            gen = ReferenceGenerator(model, args.model, args.cfg, args.steps, args.sampler)
         if gen:
             clips_by_id = {c.id: c for c in held}
             prompts = choose_prompts(ok, clips_by_id, args.per_category)

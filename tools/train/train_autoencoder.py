@@ -153,6 +153,20 @@ def drift_loss(pred, target, window=common.DOWNSAMPLING):
     return F.l1_loss(F.avg_pool1d(pred, window), F.avg_pool1d(target, window))
 
 
+def periodicity_loss(pred, target, lags=(common.DOWNSAMPLING, 2 * common.DOWNSAMPLING)):
+    """L1 between the output's and the input's autocorrelation (mid signal, whole crop) at lags of
+    one and two latent frames. A decoder gets only a few dozen random numbers per latent frame to
+    make noise from, and the twelfth run's settled into a waveform that flips sign from frame to
+    frame: autocorrelation -0.28 at one frame (input 0.00), a comb at odd multiples of half the
+    frame rate that YAMNet called Music or horn in most of its disagreements (diagnose_autoencoder.py,
+    run_eval.py --ae-checkpoint)."""
+    def autocorrelation(s, lag):
+        return (s[:, :-lag] * s[:, lag:]).sum(-1) / s.pow(2).sum(-1).clamp_min(1e-8)
+
+    y, x = pred.mean(1), target.mean(1)
+    return sum(F.l1_loss(autocorrelation(y, lag), autocorrelation(x, lag)) for lag in lags) / len(lags)
+
+
 def multi_res_mel_loss(pred, target, floor=1e-5):
     """L1 of log mel magnitudes at six resolutions, on left/right and mid/side, as DAC's mel loss:
     every mel band weighs the same, so the 8-24 kHz bins, two thirds of a linear STFT, no longer
@@ -331,6 +345,13 @@ def main():
                     help="learning-rate factor of the Snake activations' log alpha and beta. With the default, "
                          "the decoder's high-rate stages settled at ~0.08 RMS in 2,000 steps, where Snake "
                          "(alpha = 1) is linear: the output could neither make noise nor follow the level")
+    ap.add_argument("--spectral-weight", type=float, default=1.0,
+                    help="weight of the per-bin --loss (stft or mel). 0 with --band-latents leaves the decoder to "
+                         "--band-weight and --cycle-weight: the latents fix only band power, and a per-bin loss asks "
+                         "for fine structure they do not carry (the twelfth run's decoder kept 5.8 dB of band-power "
+                         "error on held-out clips where a noise vocoder keeps 3.2, tools/train/README.md)")
+    ap.add_argument("--periodicity-weight", type=float, default=0.0,
+                    help="weight of periodicity_loss (output vs input autocorrelation at one and two latent frames)")
     ap.add_argument("--comb-weight", type=float, default=0.0,
                     help="weight of frame_comb_loss, which penalises output that repeats every latent frame")
     ap.add_argument("--io-gain", type=float, default=1.0,
@@ -383,8 +404,6 @@ def main():
         ap.error("--io-gain is an initialisation for fresh weights; --init-from brings trained ones")
     if args.band_latents and (args.noise_channels or args.envelope_weight or not args.decoder_only):
         ap.error("--band-latents trains the decoder alone (--decoder-only) and sets the noise channels itself")
-    if args.cycle_weight and not args.band_latents:
-        ap.error("--cycle-weight needs --band-latents")
     common.set_threads()
     device = common.training_device()
     torch.manual_seed(0)
@@ -397,6 +416,8 @@ def main():
         bands = BandLatents(resume["band_latents"] if resume else common.load_checkpoint(args.band_latents))
         if not args.decoder_only:
             ap.error(f"{ckpt_path} reads band latents, which have no encoder to train: resume with --decoder-only")
+    if args.cycle_weight and not bands:
+        ap.error("--cycle-weight needs --band-latents (or a checkpoint that reads them)")
     if resume and resume.get("noise_channels", 0) != args.noise_channels:
         # Resuming without the flag would stop pinning those channels and let them carry signal.
         ap.error(f"{ckpt_path} was trained with --noise-channels {resume.get('noise_channels', 0)}; "
@@ -470,18 +491,21 @@ def main():
                 pre = ae.encoder(x)
             z, kl = ae.bottleneck.encode(pre, return_kl=True)
         y = ae.decoder(z)
-        spectral = (multi_res_stft_loss(y, x, floor=args.log_floor) if args.loss == "stft"
-                    else multi_res_mel_loss(y, x, floor=args.log_floor))
+        with torch.set_grad_enabled(args.spectral_weight > 0):  # still logged when switched off
+            spectral = (multi_res_stft_loss(y, x, floor=args.log_floor) if args.loss == "stft"
+                        else multi_res_mel_loss(y, x, floor=args.log_floor))
         wav = F.l1_loss(y, x)
         comb = frame_comb_loss(y, x, floor=args.log_floor) if args.comb_weight else zero
         env = envelope.loss(pre.chunk(2, dim=1)[0], x) if train_envelope else zero
-        loss = spectral + args.wave_weight * wav + args.kl * kl + args.envelope_weight * env + args.comb_weight * comb
+        loss = args.spectral_weight * spectral + args.wave_weight * wav + args.kl * kl + args.envelope_weight * env + args.comb_weight * comb
         if args.drift_weight:
             loss = loss + args.drift_weight * drift_loss(y, x)
         band = band_energy_loss(y, x, floor=args.log_floor) if args.band_weight else zero
         loss = loss + args.band_weight * band
         cycle = F.l1_loss(bands.features(y), x_bands) if args.cycle_weight else zero
         loss = loss + args.cycle_weight * cycle
+        periodic = periodicity_loss(y, x) if args.periodicity_weight else zero
+        loss = loss + args.periodicity_weight * periodic
         adv = fm = d_loss = zero
         if disc:
             d_loss = discriminator_loss(disc, x, y)
@@ -501,16 +525,17 @@ def main():
         pin_noise_channels(ae, args.noise_channels)
         step += 1
         running.append((spectral.item(), wav.item(), kl.item(), env.item(), comb.item(), band.item(), cycle.item(),
-                        float(adv), float(fm), float(d_loss)))
+                        periodic.item(), float(adv), float(fm), float(d_loss)))
         if step % 25 == 0:
-            s, w, k, e, c, b, cy, a, f, d = np.mean(running, axis=0)
+            s, w, k, e, c, b, cy, pe, a, f, d = np.mean(running, axis=0)
             running = []
             log.append({"step": step, args.loss: float(s), "l1": float(w), "kl": float(k), "envelope": float(e),
-                        "comb": float(c), "band": float(b), "cycle": float(cy), "adv": float(a), "fm": float(f),
+                        "comb": float(c), "band": float(b), "cycle": float(cy), "periodicity": float(pe),
+                        "adv": float(a), "fm": float(f),
                         "disc": float(d), "elapsed_s": time.time() - start})
             gan = f" adv {a:.3f} fm {f:.3f} disc {d:.3f}" if disc else ""
             print(f"step {step} {args.loss} {s:.4f} l1 {w:.4f} kl {k:.2f} env {e:.3f} comb {c:.3f} band {b:.3f} "
-                  f"cycle {cy:.3f}{gan} ({time.time() - start:.0f}s)", flush=True)
+                  f"cycle {cy:.3f} periodicity {pe:.3f}{gan} ({time.time() - start:.0f}s)", flush=True)
         if time.time() - last_save > 300:
             save()
             last_save = time.time()

@@ -161,6 +161,11 @@ def main():
                     help="zero and freeze the cross-attention queries: uniform attention over the context rows")
     ap.add_argument("--pad-weight", type=float, default=1.0,
                     help="loss weight of the silence frames after a clip (the predictable part of the MSE)")
+    ap.add_argument("--noise-channel-weight", type=float, default=1.0,
+                    help="loss weight of the latent channels that carry no information (pinned to the prior, or "
+                         "band latents' excitation): their x0 is fresh N(0, 1) noise, so their error is irreducible "
+                         "(about 1 per channel, most of the loss) and their gradient is noise; the velocity they "
+                         "need is a fixed linear function of x_t that a small weight still teaches")
     ap.add_argument("--high-noise", type=float, default=0.3, help="share of t drawn from [0.8, 1)")
     ap.add_argument("--text-lr-mult", type=float, default=2.0, help="learning-rate factor of the text path")
     ap.add_argument("--aux-weight", type=float, default=0.1, help="weight of the category loss on pooled T5")
@@ -174,6 +179,7 @@ def main():
     # (train_autoencoder.pin_noise_channels, zero mean in every clip) are noise no caption predicts.
     informative = torch.stack([c["mean"].float().abs().amax(1) for c in latents["clips"].values()]).amax(0) > 0
     informative = informative.to(device)
+    channel_weight = torch.where(informative, 1.0, args.noise_channel_weight)
     model = common.build_foley_model(config)
     t5 = common.new_t5()
     for m in t5.modules():  # T5-style small init keeps the from-scratch encoder stable
@@ -215,7 +221,7 @@ def main():
     trainable.train()
     start = time.time()
     last_save = start
-    running, running_aux, gaps = [], [], []
+    running, running_aux, running_informative, gaps = [], [], [], []
     cat_index = {c: i for i, c in enumerate(categories)}
 
     def save():
@@ -238,7 +244,9 @@ def main():
         v = model.dit(x_t, t, cross_attn_cond=cond["cross_attn_cond"], global_cond=cond["global_cond"],
                       cfg_dropout_prob=args.cfg_dropout)
         weight = content + args.pad_weight * (1 - content)
-        loss = ((v - (noise - x0)).pow(2) * weight).sum() / (weight.sum() * v.shape[1])
+        error = (v - (noise - x0)).pow(2) * weight
+        loss = (error * channel_weight[:, None]).sum() / (weight.sum() * channel_weight.sum())
+        informative_loss = error[:, informative].sum() / (weight.sum() * informative.sum())
         target = torch.tensor([cat_index[c] for c in cats], device=device)
         aux = F.cross_entropy(aux_head(pooled), target)
         total = loss + args.aux_weight * aux
@@ -265,17 +273,20 @@ def main():
             for pe, p in zip(ema.parameters(), trainable.parameters()):
                 pe.mul_(decay).add_(p.detach(), alpha=1 - decay)
         running.append(loss.item())
+        running_informative.append(informative_loss.item())
         running_aux.append(aux.item())
         if step % 25 == 0:
             avg = sum(running) / len(running)
             avg_aux = sum(running_aux) / len(running_aux)
+            avg_informative = sum(running_informative) / len(running_informative)
             gap = sum(gaps) / len(gaps) if gaps else float("nan")
-            running, running_aux = [], []
-            log.append({"step": step, "loss": avg, "aux": avg_aux, "elapsed_s": time.time() - start,
-                        **({"gap": gap} if gaps else {})})
+            running, running_aux, running_informative = [], [], []
+            log.append({"step": step, "loss": avg, "informative": avg_informative, "aux": avg_aux,
+                        "elapsed_s": time.time() - start, **({"gap": gap} if gaps else {})})
             if step % 100 == 0:
                 gaps = []
-            print(f"step {step} loss {avg:.4f} aux {avg_aux:.3f} gap {gap:+.4f} ({time.time() - start:.0f}s)",
+            print(f"step {step} loss {avg:.4f} informative {avg_informative:.4f} aux {avg_aux:.3f} gap {gap:+.4f} "
+                  f"({time.time() - start:.0f}s)",
                   flush=True)
         if time.time() - last_save > 300:
             save()

@@ -17,7 +17,7 @@ import numpy as np
 import torch
 
 import common
-from band_latents import WINDOW, band_edges
+from band_latents import WINDOW, BandLatents, band_edges
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "eval"))
 import manifest as manifest_mod  # noqa: E402
@@ -48,6 +48,44 @@ def noise_vocoder(x, bands, seed=0):
         out.append(torch.istft(noise * torch.from_numpy(gain), WINDOW, common.DOWNSAMPLING, window=window,
                                length=channel.shape[0]).float())
     return torch.stack(out)[None]
+
+
+def vocode_band_power(log_power, seed=0):
+    """[bands, frames] natural-log mean power per bin (band_latents.log_band_power's layout: a
+    4096-point Hann window centred on each latent frame) -> [frames * DOWNSAMPLING] white noise
+    with that power in each band. The synthesis STFT (same window, hop one frame) is centred on
+    frame boundaries, so each of its frames takes the log-mean of the two latent frames it straddles."""
+    bands, frames = log_power.shape
+    edges = band_edges(bands)
+    band_of = np.repeat(np.arange(bands), np.diff(edges))
+    window = torch.hann_window(WINDOW, dtype=torch.float64)
+    gen = torch.Generator().manual_seed(seed)
+    length = frames * common.DOWNSAMPLING
+    noise = torch.stft(torch.randn(length, generator=gen, dtype=torch.float64), WINDOW, common.DOWNSAMPLING,
+                       window=window, return_complex=True)
+    made = band_gains(noise.abs().pow(2).numpy(), edges)
+    lp = log_power.double()
+    lp = torch.cat([lp[:, :1], lp, lp[:, -1:]], dim=1)
+    target = ((lp[:, :-1] + lp[:, 1:]) / 2).exp().numpy()[:, :made.shape[1]]
+    gain = np.sqrt(target / np.maximum(made, 1e-20))[band_of]
+    return torch.istft(noise * torch.from_numpy(gain), WINDOW, common.DOWNSAMPLING, window=window,
+                       length=length).float()
+
+
+class BandVocoderDecoder:
+    """A stand-in for a model's decode(latents) when the latents are band latents: the noise
+    vocoder of their band channels, the same signal on both channels. Generation through it
+    measures the DiT alone, as if the decoder were as good as this vocoder."""
+
+    def __init__(self, band_state, scale):
+        self.bands = BandLatents(band_state)
+        self.scale = scale
+
+    def __call__(self, z):
+        b = self.bands
+        log_power = (z * self.scale)[:, :b.bands] * b.std[:, None] + b.mean[:, None]
+        mono = torch.stack([vocode_band_power(lp, seed=i) for i, lp in enumerate(log_power)])
+        return torch.stack([mono, mono], dim=1)
 
 
 class VocoderModel:
