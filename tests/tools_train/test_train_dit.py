@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Unit tests of tools/train/train_dit.py: caption-balanced batches with their content mask, and
+"""Unit tests of tools/train/train_dit.py: caption-balanced batches with their content mask (also
+with --fill-window), and
 the two cross-attention operations (reset with a zero output; pooled = uniform attention)."""
 import copy
 import os
@@ -63,6 +64,20 @@ class BatcherTest(unittest.TestCase):
                     self.assertTrue(torch.equal(x0[i, :, valid:], torch.zeros_like(x0[i, :, valid:])))
                 self.assertAlmostEqual(seconds[i], expected_seconds, places=5)
             self.assertEqual(int(mask[0].sum()), 3)  # two pieces + </s>
+
+    def test_fill_window_makes_the_short_clip_and_its_silence_the_whole_requested_sound(self):
+        batcher = train_dit.Batcher(fake_latents(), FixedTokenizer(), seed=3, fill_window=1.0)
+        short = 0
+        for _ in range(20):
+            x0, seconds, _, _, _, content = batcher.batch(4)
+            frames = x0.shape[-1]
+            window_seconds = frames * common.DOWNSAMPLING / common.SAMPLE_RATE
+            for i in range(4):
+                self.assertEqual(float(content[i].min()), 1.0)  # every frame is weighted as sound
+                self.assertAlmostEqual(seconds[i], window_seconds, places=5)
+                if torch.equal(x0[i, :, 5:], torch.zeros_like(x0[i, :, 5:])):
+                    short += 1  # the 5-frame door, silence after it
+        self.assertGreater(short, 0)
 
 
 class CrossAttentionTest(unittest.TestCase):

@@ -6,6 +6,7 @@ caching, the DiT, and the export to the layout the engine loads; and the band-la
 FOLEY_DEVICE names (the CPU in CI); a GPU that PyTorch sees takes the same code path.
 Checks the steps were taken and saved, the weights stayed finite, and a resume continues."""
 import csv
+import json
 import os
 import shutil
 import subprocess
@@ -102,7 +103,7 @@ class TrainingPipelineTest(unittest.TestCase):
 
         shutil.copy(os.path.join(ROOT, "models", "foley-mini", "t5", "spiece.model"), self.out)
         log = run("train_dit.py", "--out", self.out, "--batch", "2", "--steps", "2", "--pooled-cross-attention",
-                  "--noise-channel-weight", "0.1")
+                  "--noise-channel-weight", "0.1", "--fill-window", "0.5")
         self.assertIn("training on cpu", log)
         self.assertIn("16 informative latent channels", log)
         dit = common.load_checkpoint(os.path.join(self.out, "dit.pt"))
@@ -110,10 +111,12 @@ class TrainingPipelineTest(unittest.TestCase):
         self.assertTrue(all_finite(dit["trainable"]) and all_finite(dit["ema"]))
 
         dest = os.path.join(self.tmp, "model")
-        run("export.py", "--out", self.out, "--dest", dest)
+        run("export.py", "--out", self.out, "--dest", dest, "--sampler", "pingpong", "--steps", "8")
         for name in ("model_config.json", "model.safetensors", "t5/config.json", "t5/model.safetensors",
                      "t5/spiece.model"):
             self.assertTrue(os.path.isfile(os.path.join(dest, name)), name)
+        with open(os.path.join(dest, "model_config.json")) as f:
+            self.assertEqual(json.load(f)["sampling"], {"sampler": "pingpong", "steps": 8})
 
     def test_band_latents_train_a_decoder_and_cache_without_an_encoder(self):
         out = os.path.join(self.tmp, "bands")

@@ -48,12 +48,16 @@ def main():
     ap.add_argument("--dest", required=True, help="model directory to write")
     ap.add_argument("--samples", action="store_true", help="render SAMPLE_PROMPTS to <out>/samples")
     ap.add_argument("--cfg", type=float, default=4.5)
+    ap.add_argument("--sampler", choices=("pingpong", "euler"), default=common.SAMPLING["sampler"],
+                    help="the engine's default sampler for this model (model_config.json \"sampling\")")
+    ap.add_argument("--steps", type=int, default=common.SAMPLING["steps"], help="its default number of steps")
     args = ap.parse_args()
     common.set_threads()
     dit_state = common.load_checkpoint(os.path.join(args.out, "dit.pt"))
     model, ae_state = common.load_autoencoder(os.path.join(args.out, "autoencoder.pt"),
                                               latent_scale=round(float(dit_state["latent_std"]), 6))
     config = model.config
+    config["sampling"] = {"sampler": args.sampler, "steps": args.steps}
     t5 = common.new_t5()
     trainable = common.dit_modules(model, t5)
     trainable.load_state_dict(dit_state["ema"])
@@ -116,7 +120,7 @@ def main():
             emb, mask = prompts([text])
             secs = reloaded.conditioner.conditioners["seconds_total"]([5.0])
             cond = reloaded.get_conditioning_inputs({"prompt": (emb, mask), "seconds_total": secs})
-            audio = reloaded.generate(cond, seed=i, steps=8, cfg_scale=args.cfg)[0].numpy()
+            audio = reloaded.generate(cond, seed=i, steps=args.steps, cfg_scale=args.cfg, sampler=args.sampler)[0].numpy()
             audio = audio[:, : 5 * common.SAMPLE_RATE]
             write_wav(os.path.join(sample_dir, f"{i:02d}.wav"), audio)
             print(f"sample {i:02d}: {text!r} rms {float(np.sqrt((audio ** 2).mean())):.4f}", flush=True)

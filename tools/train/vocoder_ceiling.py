@@ -52,7 +52,7 @@ def noise_vocoder(x, bands, seed=0):
 
 def vocode_band_power(log_power, seed=0):
     """[bands, frames] natural-log mean power per bin (band_latents.log_band_power's layout: a
-    4096-point Hann window centred on each latent frame) -> [frames * DOWNSAMPLING] white noise
+    Hann window of two latent frames centred on each) -> [frames * DOWNSAMPLING] white noise
     with that power in each band. The synthesis STFT (same window, hop one frame) is centred on
     frame boundaries, so each of its frames takes the log-mean of the two latent frames it straddles."""
     bands, frames = log_power.shape
