@@ -68,6 +68,21 @@ class ManifestTest(unittest.TestCase):
 
 
 @unittest.skipUnless(os.path.exists(MODEL), "yamnet.tflite not present")
+class AudiblePartTest(unittest.TestCase):
+    def test_cuts_the_silence_around_a_one_shot_but_keeps_its_tail_and_one_second(self):
+        sr = 16000
+        t = np.arange(sr // 2) / sr
+        hit = np.sin(2 * np.pi * 300 * t) * np.exp(-t / 0.05)  # a 0.5 s decaying knock
+        clip = np.concatenate([np.zeros(sr), hit, np.zeros(3 * sr)])
+        part = audio_io.audible_part(clip, sr)
+        # from the knock's start (not the silence before it), one second: the knock and its tail are
+        # shorter than YAMNet's 0.96 s window
+        self.assertTrue(np.array_equal(part, clip[sr:2 * sr]))
+        rain = np.random.default_rng(0).standard_normal(5 * sr) * 0.1
+        self.assertEqual(len(audio_io.audible_part(rain, sr)), 5 * sr)  # a steady sound is kept whole
+        self.assertEqual(len(audio_io.audible_part(np.zeros(5 * sr), sr)), 5 * sr)  # silence: nothing to cut to
+
+
 class HarnessTest(unittest.TestCase):
     def test_calibration_run(self):
         with tempfile.TemporaryDirectory() as d:

@@ -100,6 +100,24 @@ def to_mono_16k(data: np.ndarray, sr: int, normalize_peak: bool = False) -> np.n
     return out
 
 
+def audible_part(x: np.ndarray, sr: int, below_peak_db: float = 50.0, block_s: float = 0.1,
+                 min_s: float = 1.0) -> np.ndarray:
+    """x [frames] from its first to its last 0.1 s block within `below_peak_db` of the loudest
+    block, at least `min_s` long (YAMNet's window is 0.96 s). YAMNet averages its scores over
+    every 0.96 s patch, so a one-second door slam in a five-second clip scores as Silence,
+    though a listener hears a door slam and then nothing."""
+    block = max(1, int(block_s * sr))
+    n = len(x) // block
+    if n == 0:
+        return x
+    level = 10 * np.log10(np.mean(x[: n * block].reshape(n, block) ** 2, axis=1) + 1e-20)
+    loud = np.flatnonzero(level > level.max() - below_peak_db)
+    start, end = loud[0] * block, (loud[-1] + 1) * block
+    end = max(end, min(len(x), start + int(min_s * sr)))
+    start = min(start, max(0, end - int(min_s * sr)))
+    return x[start:end]
+
+
 def peak_normalize(x: np.ndarray, peak: float = 0.9) -> np.ndarray:
     """YAMNet scores quiet clips lower, so compare clips at a common peak level."""
     m = float(np.max(np.abs(x))) if len(x) else 0.0

@@ -3,8 +3,10 @@
 
 Issue 6 asks that "door slam", "explosion", "footsteps on gravel" and "雨声" be recognisably
 those sounds. Nobody listens here, so YAMNet does: for each prompt and seed the engine CLI
-renders a clip, YAMNet (peak-normalised 16 kHz mono) gives its top 5, and a hit is any class
-of the prompt's category (category_map.py) in that top 5. Writes a markdown table.
+renders a clip, YAMNet (peak-normalised 16 kHz mono, of the clip's audible part unless
+--whole-clip: a listener ignores the silence after a one-shot, YAMNet's average does not) gives
+its top 5, and a hit is any class of the prompt's category (category_map.py) in that top 5.
+Writes a markdown table.
 Usage: listen_proxy.py --engine build/cli/foley --model models/foley-mini [--seeds 4]
        [--seconds 5] [--out tools/eval/results/LISTEN_PROXY.md]
 """
@@ -37,13 +39,19 @@ def main():
     ap.add_argument("--prompts", nargs="*", default=PROMPTS)
     ap.add_argument("--out", default=os.path.join(HERE, "results", "LISTEN_PROXY.md"))
     ap.add_argument("--note", default="")
+    ap.add_argument("--whole-clip", action="store_true",
+                    help="score the whole clip, silence after the sound included (default: its audible part, "
+                         "audio_io.audible_part)")
     args = ap.parse_args()
     torch.set_num_threads(1)
     net = yamnet.default_model()
     lines = ["# Listening proxy: YAMNet top 5 of fixed prompts", "",
              f"Engine `{args.engine}`, model `{args.model}`, {args.seconds:g} s, cfg {args.cfg:g}, "
              f"seeds 0..{args.seeds - 1}. A hit (✓) is any accepted class of the prompt's category "
-             "(`category_map.py`) in the top 5.", ""]
+             "(`category_map.py`) in the top 5 of "
+             + ("the whole clip." if args.whole_clip else
+                "the clip's audible part (from the first to the last 0.1 s within 50 dB of its loudest, at least "
+                "1 s: `audio_io.audible_part`)."), ""]
     if args.note:
         lines += [args.note, ""]
     lines += ["| prompt | seed | top 5 (score) | hit |", "|---|---:|---|:-:|"]
@@ -59,7 +67,10 @@ def main():
                                 f"{args.seconds:g}", "--seed", str(seed), "--cfg", f"{args.cfg:g}", "-o", path],
                                check=True, capture_output=True)
                 gen_s = time.time() - t0
-                result = net(audio_io.load_mono_16k(path, normalize_peak=True))
+                mono = audio_io.load_mono_16k(path)
+                if not args.whole_clip:
+                    mono = audio_io.audible_part(mono, 16000)
+                result = net(audio_io.peak_normalize(mono))
                 top = result.top(5)
                 hit = bool(accepted & set(top))
                 hits[prompt] = hits.get(prompt, 0) + hit
