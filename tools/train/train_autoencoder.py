@@ -497,7 +497,8 @@ def main():
         wav = F.l1_loss(y, x)
         comb = frame_comb_loss(y, x, floor=args.log_floor) if args.comb_weight else zero
         env = envelope.loss(pre.chunk(2, dim=1)[0], x) if train_envelope else zero
-        loss = args.spectral_weight * spectral + args.wave_weight * wav + args.kl * kl + args.envelope_weight * env + args.comb_weight * comb
+        loss = (args.spectral_weight * spectral + args.wave_weight * wav + args.kl * kl + args.envelope_weight * env
+                + args.comb_weight * comb)
         if args.drift_weight:
             loss = loss + args.drift_weight * drift_loss(y, x)
         band = band_energy_loss(y, x, floor=args.log_floor) if args.band_weight else zero
