@@ -348,8 +348,8 @@ def main():
     ap.add_argument("--spectral-weight", type=float, default=1.0,
                     help="weight of the per-bin --loss (stft or mel). 0 with --band-latents leaves the decoder to "
                          "--band-weight and --cycle-weight: the latents fix only band power, and a per-bin loss asks "
-                         "for fine structure they do not carry (the twelfth run's decoder kept 5.8 dB of band-power "
-                         "error on held-out clips where a noise vocoder keeps 3.2, tools/train/README.md)")
+                         "for fine structure they do not carry. Dropping it from the twelfth run's decoder changed "
+                         "nothing measurable in 2,000 steps (tools/train/README.md, thirteenth run)")
     ap.add_argument("--periodicity-weight", type=float, default=0.0,
                     help="weight of periodicity_loss (output vs input autocorrelation at one and two latent frames)")
     ap.add_argument("--comb-weight", type=float, default=0.0,
