@@ -67,7 +67,6 @@ class ManifestTest(unittest.TestCase):
                 manifest.load(p)
 
 
-@unittest.skipUnless(os.path.exists(MODEL), "yamnet.tflite not present")
 class AudiblePartTest(unittest.TestCase):
     def test_cuts_the_silence_around_a_one_shot_but_keeps_its_tail_and_one_second(self):
         sr = 16000
@@ -83,6 +82,7 @@ class AudiblePartTest(unittest.TestCase):
         self.assertEqual(len(audio_io.audible_part(np.zeros(5 * sr), sr)), 5 * sr)  # silence: nothing to cut to
 
 
+@unittest.skipUnless(os.path.exists(MODEL), "yamnet.tflite not present")
 class HarnessTest(unittest.TestCase):
     def test_calibration_run(self):
         with tempfile.TemporaryDirectory() as d:
