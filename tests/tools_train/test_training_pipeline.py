@@ -134,6 +134,7 @@ class TrainingPipelineTest(unittest.TestCase):
         log = run("train_autoencoder.py", "--cache", self.cache, "--out", out, "--band-latents", bands,
                   "--decoder-only", "--nearest-upsample", "--batch", "2", "--crop", "16384", "--band-weight", "2",
                   "--cycle-weight", "2", "--spectral-weight", "0", "--periodicity-weight", "1",
+                  "--excitation-gain-min", "0.5",
                   "--steps", "2")
         self.assertIn("training on cpu", log)
         state = common.load_checkpoint(os.path.join(out, "autoencoder.pt"))

@@ -352,6 +352,11 @@ def main():
                          "nothing measurable in 2,000 steps (tools/train/README.md, thirteenth run)")
     ap.add_argument("--periodicity-weight", type=float, default=0.0,
                     help="weight of periodicity_loss (output vs input autocorrelation at one and two latent frames)")
+    ap.add_argument("--excitation-gain-min", type=float, default=1.0,
+                    help="with --band-latents: each clip's excitation channels are scaled by a gain drawn uniformly "
+                         "from [this, 1], so the decoder does not depend on their level. Ping-pong sampling hands it "
+                         "excitation with a std of 0.56, not the 1.0 it was trained on (tools/train/README.md, "
+                         "thirteenth run)")
     ap.add_argument("--comb-weight", type=float, default=0.0,
                     help="weight of frame_comb_loss, which penalises output that repeats every latent frame")
     ap.add_argument("--io-gain", type=float, default=1.0,
@@ -416,6 +421,8 @@ def main():
         bands = BandLatents(resume["band_latents"] if resume else common.load_checkpoint(args.band_latents))
         if not args.decoder_only:
             ap.error(f"{ckpt_path} reads band latents, which have no encoder to train: resume with --decoder-only")
+    if args.excitation_gain_min < 1.0 and not bands:
+        ap.error("--excitation-gain-min needs --band-latents (or a checkpoint that reads them)")
     if args.cycle_weight and not bands:
         ap.error("--cycle-weight needs --band-latents (or a checkpoint that reads them)")
     if resume and resume.get("noise_channels", 0) != args.noise_channels:
@@ -486,6 +493,9 @@ def main():
         if bands:
             x_bands = bands.features(x)  # the latents' source, and the --cycle-weight target
             z, kl = bands.sample_of(x_bands), zero
+            if args.excitation_gain_min < 1.0:
+                gain = torch.empty(z.shape[0], 1, 1, device=device).uniform_(args.excitation_gain_min, 1.0)
+                z = torch.cat([z[:, :bands.bands], z[:, bands.bands:] * gain], dim=1)
         else:
             with torch.set_grad_enabled(not args.decoder_only):
                 pre = ae.encoder(x)
