@@ -653,8 +653,9 @@ def main() -> int:
         if args.band_vocoder and model is not None:
             model.pretransform.decode = band_vocoder_decoder(args.band_vocoder, model.pretransform.scale)
             skip.add("ae")
-            notes.append(f"generated latents decoded by the noise vocoder of {os.path.relpath(args.band_vocoder, ROOT)}, "
-                         "not by the model's decoder (tools/train/vocoder_ceiling.py)")
+            notes.append(f"generated latents decoded by the noise vocoder of "
+                         f"{os.path.relpath(args.band_vocoder, ROOT)}, not by the model's decoder "
+                         "(tools/train/vocoder_ceiling.py)")
     if model is not None and "ae" not in skip and ok:
         log("autoencoder stage")
         held_ok = [c for c in held if any(r["id"] == c.id for r in ok)]

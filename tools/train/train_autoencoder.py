@@ -495,7 +495,7 @@ def main():
             z, kl = bands.sample_of(x_bands), zero
             if args.excitation_gain_min < 1.0:
                 gain = torch.empty(z.shape[0], 1, 1, device=device).uniform_(args.excitation_gain_min, 1.0)
-                z = torch.cat([z[:, :bands.bands], z[:, bands.bands:] * gain], dim=1)
+                z[:, bands.bands:] *= gain
         else:
             with torch.set_grad_enabled(not args.decoder_only):
                 pre = ae.encoder(x)

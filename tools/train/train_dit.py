@@ -171,8 +171,9 @@ def main():
     ap.add_argument("--noise-channel-weight", type=float, default=1.0,
                     help="loss weight of the latent channels that carry no information (pinned to the prior, or "
                          "band latents' excitation): their x0 is fresh N(0, 1) noise, so their error is irreducible "
-                         "(about 1.4 per channel against 0.35 for band latents' informative ones) and their gradient is noise; the velocity they "
-                         "need is a fixed linear function of x_t that a small weight still teaches")
+                         "(about 1.4 per channel against 0.35 for band latents' informative ones) and their gradient "
+                         "is noise; the velocity they need is a fixed linear function of x_t that a small weight "
+                         "still teaches")
     ap.add_argument("--fill-window", type=float, default=0.0,
                     help="share of clips shorter than their window whose seconds_total is the whole window, the "
                          "silence after them weighted as sound. Without it seconds_total always says where the sound "

@@ -30,23 +30,31 @@ def band_gains(spec, edges):
     return np.stack([spec[a:b].mean(0) for a, b in zip(edges[:-1], edges[1:])])
 
 
+def vocoder_stft(s):
+    """The vocoder's STFT of a float64 signal: the band latents' window, hop one latent frame."""
+    return torch.stft(s, WINDOW, common.DOWNSAMPLING, window=torch.hann_window(WINDOW, dtype=torch.float64),
+                      return_complex=True)
+
+
+def shaped_noise(target, length, gen):
+    """[bands, STFT frames] mean power per bin -> [length] white noise (drawn from `gen`) whose
+    vocoder_stft has that power in each band and frame."""
+    edges = band_edges(target.shape[0])
+    band_of = np.repeat(np.arange(target.shape[0]), np.diff(edges))
+    noise = vocoder_stft(torch.randn(length, generator=gen, dtype=torch.float64))
+    made = band_gains(noise.abs().pow(2).numpy(), edges)
+    gain = np.sqrt(target / np.maximum(made, 1e-20))[band_of]
+    return torch.istft(noise * torch.from_numpy(gain), WINDOW, common.DOWNSAMPLING,
+                       window=torch.hann_window(WINDOW, dtype=torch.float64), length=length).float()
+
+
 def noise_vocoder(x, bands, seed=0):
     """[1, channels, samples] -> the same shape: per channel, white noise whose STFT power in each
     band and frame (2048-point Hann, hop one latent frame) is the input's."""
     edges = band_edges(bands)
-    band_of = np.repeat(np.arange(bands), np.diff(edges))
-    window = torch.hann_window(WINDOW, dtype=torch.float64)
     gen = torch.Generator().manual_seed(seed)
-    out = []
-    for channel in x[0].double():
-        def stft(s):
-            return torch.stft(s, WINDOW, common.DOWNSAMPLING, window=window, return_complex=True)
-        target = band_gains(stft(channel).abs().pow(2).numpy(), edges)
-        noise = stft(torch.randn(channel.shape, generator=gen, dtype=torch.float64))
-        made = band_gains(noise.abs().pow(2).numpy(), edges)
-        gain = np.sqrt(target / np.maximum(made, 1e-20))[band_of]
-        out.append(torch.istft(noise * torch.from_numpy(gain), WINDOW, common.DOWNSAMPLING, window=window,
-                               length=channel.shape[0]).float())
+    out = [shaped_noise(band_gains(vocoder_stft(channel).abs().pow(2).numpy(), edges), channel.shape[0], gen)
+           for channel in x[0].double()]
     return torch.stack(out)[None]
 
 
@@ -55,21 +63,10 @@ def vocode_band_power(log_power, seed=0):
     Hann window of two latent frames centred on each) -> [frames * DOWNSAMPLING] white noise
     with that power in each band. The synthesis STFT (same window, hop one frame) is centred on
     frame boundaries, so each of its frames takes the log-mean of the two latent frames it straddles."""
-    bands, frames = log_power.shape
-    edges = band_edges(bands)
-    band_of = np.repeat(np.arange(bands), np.diff(edges))
-    window = torch.hann_window(WINDOW, dtype=torch.float64)
-    gen = torch.Generator().manual_seed(seed)
-    length = frames * common.DOWNSAMPLING
-    noise = torch.stft(torch.randn(length, generator=gen, dtype=torch.float64), WINDOW, common.DOWNSAMPLING,
-                       window=window, return_complex=True)
-    made = band_gains(noise.abs().pow(2).numpy(), edges)
     lp = log_power.double()
     lp = torch.cat([lp[:, :1], lp, lp[:, -1:]], dim=1)
-    target = ((lp[:, :-1] + lp[:, 1:]) / 2).exp().numpy()[:, :made.shape[1]]
-    gain = np.sqrt(target / np.maximum(made, 1e-20))[band_of]
-    return torch.istft(noise * torch.from_numpy(gain), WINDOW, common.DOWNSAMPLING, window=window,
-                       length=length).float()
+    target = ((lp[:, :-1] + lp[:, 1:]) / 2).exp().numpy()  # frames + 1: one per synthesis frame
+    return shaped_noise(target, log_power.shape[1] * common.DOWNSAMPLING, torch.Generator().manual_seed(seed))
 
 
 class BandVocoderDecoder:
