@@ -442,7 +442,7 @@ def main():
                             lr=args.lr, betas=(0.8, 0.99), weight_decay=0.0)
     disc = MultiResolutionDiscriminator().to(device) if args.adv_weight else None
     disc_opt = torch.optim.AdamW(disc.parameters(), lr=args.disc_lr, betas=(0.8, 0.99)) if disc else None
-    step, log = 0, []
+    step, log, warm_from = 0, [], None
     if resume:
         state = resume
         ae.load_state_dict(state["autoencoder"])
@@ -451,11 +451,12 @@ def main():
             disc_opt.load_state_dict(state["discriminator_optimizer"])
         if "envelope" in state:
             envelope.load_state_dict(state["envelope"])
+        step, log = state["step"], state.get("log", [])
         try:
             opt.load_state_dict(state["optimizer"])
-        except ValueError:  # another parameter set (decoder-only switched, envelope head added)
-            print("optimizer state not reused (different parameters)", flush=True)
-        step, log = state["step"], state.get("log", [])
+        except (KeyError, ValueError):  # imported (import_model.py), decoder-only switched, envelope head added
+            print("optimizer state not reused: fresh optimizer, warm-up from here", flush=True)
+            warm_from = step
         print(f"resumed at step {step}", flush=True)
     else:
         if args.init_from:
@@ -527,6 +528,8 @@ def main():
             loss = loss + args.adv_weight * adv + args.fm_weight * fm
         progress = min(1.0, step / max(1, args.steps))
         decay = 0.1 + 0.9 * 0.5 * (1 + np.cos(np.pi * progress)) if args.cosine else 1.0
+        if warm_from is not None:  # fresh Adam moments would move every weight by ~lr at once
+            decay *= min(1.0, (step - warm_from + 1) / 100)
         for g in opt.param_groups:  # also after a resume, whose optimizer state brings the old rates
             g["lr"] = args.lr * g["lr_mult"] * decay
         opt.zero_grad(set_to_none=True)

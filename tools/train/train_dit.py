@@ -210,15 +210,16 @@ def main():
                              {"params": text_params, "lr_mult": args.text_lr_mult}],
                             lr=args.lr, weight_decay=0.01, betas=(0.9, 0.99))
     ckpt_path = os.path.join(args.out, "dit.pt")
-    step, log = 0, []
+    step, log, warm_from = 0, [], 0
     if os.path.exists(ckpt_path):
         state = common.load_checkpoint(ckpt_path)
         trainable.load_state_dict(state["trainable"])
         ema.load_state_dict(state["ema"])
         try:
             opt.load_state_dict(state["optimizer"])
-        except ValueError:  # a checkpoint of an older script with other parameter groups
-            print("optimizer state not reused (different parameter groups)", flush=True)
+        except (KeyError, ValueError):  # imported (import_model.py), or an older script's parameter groups
+            print("optimizer state not reused: fresh optimizer, warm-up from here", flush=True)
+            warm_from = state["step"]
         if "aux_head" in state:
             aux_head.load_state_dict(state["aux_head"])
         step, log = state["step"], state.get("log", [])
@@ -276,7 +277,7 @@ def main():
                 if keep.any():
                     gaps.append(float((e_other - e_own).mean() / e_own.mean()))
         for g in opt.param_groups:
-            g["lr"] = args.lr * g.get("lr_mult", 1.0) * min(1.0, (step + 1) / 100)
+            g["lr"] = args.lr * g.get("lr_mult", 1.0) * min(1.0, (step - warm_from + 1) / 100)
         opt.zero_grad(set_to_none=True)
         total.backward()
         torch.nn.utils.clip_grad_norm_(trainable.parameters(), 1.0)
