@@ -18,8 +18,6 @@ import json
 import os
 import shutil
 
-import torch
-
 import common
 from foley_reference import load_safetensors
 
