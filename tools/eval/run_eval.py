@@ -557,7 +557,8 @@ def main() -> int:
     ap.add_argument("--engine-cmd", default=DEFAULT_ENGINE_CMD)
     ap.add_argument("--cfg", type=float, default=4.5)
     ap.add_argument("--steps", type=int, default=0, help="sampler steps (0: model/engine default)")
-    ap.add_argument("--sampler", choices=("pingpong", "euler"), help="sampler (default: the model's)")
+    ap.add_argument("--sampler", choices=("pingpong", "euler", "dpmpp"),
+                    help="sampler (default: the model's; dpmpp only with --engine, the reference has none)")
     ap.add_argument("--seconds", type=float, default=0.0, help="duration of generated clips "
                     "(0: each held-out clip's own duration, clamped to [1 s, model maximum])")
     ap.add_argument("--max-real", type=int, default=2000)
@@ -580,6 +581,8 @@ def main() -> int:
     args = ap.parse_args()
     if args.band_vocoder and (args.engine or args.ae_checkpoint or not args.model):
         ap.error("--band-vocoder replaces the decoder of the PyTorch reference: give --model, not --engine")
+    if args.sampler == "dpmpp" and not args.engine:
+        ap.error("--sampler dpmpp needs --engine: the PyTorch reference has ping-pong and Euler only")
     torch.set_num_threads(1)  # the machine is shared; one thread is plenty for YAMNet
     if args.render_only:
         with open(args.render_only, encoding="utf-8") as f:
