@@ -57,8 +57,8 @@ def main():
     ae_state = model.pretransform.model.state_dict()
     noise_channels = pinned_noise_channels(model.pretransform.model)
     if "latents" in meta:
-        raise SystemExit(f"{args.model} decodes computed band latents; its encoder did not make them, and the band "
-                         "statistics are not in the export: rebuild them with band_latents.py")
+        raise SystemExit(f"{args.model} decodes computed band latents (band_latents.py), whose statistics the "
+                         "export does not hold; import_model.py imports models with learned latents only")
     dit = common.dit_modules(model, t5).state_dict()
     os.makedirs(args.out, exist_ok=True)
     for name in ("autoencoder.pt", "dit.pt"):
