@@ -17,7 +17,7 @@ REPO = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, os.path.join(REPO, "tools", "reference"))
 sys.path.insert(0, os.path.join(REPO, "tools", "data"))
 
-from foley_reference import T5Encoder, build_model  # noqa: E402
+from foley_reference import T5Encoder, build_model, load_safetensors  # noqa: E402
 
 SAMPLE_RATE = 48000
 # 1024 samples per latent frame (21.3 ms, 46.9 frames/s) and 64 values per frame: 3,000 values
@@ -125,6 +125,12 @@ def build_foley_model(config: dict):
     model = build_model(patched)
     model.config = config
     return model
+
+
+def load_f32(path: str):
+    """(state dict promoted to float32, metadata) of an exported safetensors file (F16 on disk)."""
+    state, meta = load_safetensors(path, with_metadata=True)
+    return {k: v.float() if v.is_floating_point() else v for k, v in state.items()}, meta
 
 
 def new_t5():

@@ -17,7 +17,7 @@ import numpy as np
 import torch
 
 import common
-from foley_reference import T5PromptEncoder, load_safetensors
+from foley_reference import T5PromptEncoder
 from train_autoencoder import multi_res_stft_loss
 
 
@@ -35,8 +35,7 @@ def main():
     model = common.build_foley_model(config)
     ratio = config["model"]["pretransform"]["config"]["downsampling_ratio"]
     max_length = next(c for c in config["model"]["conditioning"]["configs"] if c["id"] == "prompt")["config"]["max_length"]
-    model.load_state_dict({k: v.float() if v.is_floating_point() else v for k, v in
-                           load_safetensors(os.path.join(args.model, "model.safetensors")).items()})
+    model.load_state_dict(common.load_f32(os.path.join(args.model, "model.safetensors"))[0])
     model.eval()
     prompts = T5PromptEncoder(os.path.join(args.model, "t5"), max_length=max_length)
     prompts.encoder = prompts.encoder.float()

@@ -22,7 +22,7 @@ import numpy as np
 import torch
 
 import common
-from foley_reference import T5PromptEncoder, load_safetensors, save_safetensors
+from foley_reference import T5PromptEncoder, save_safetensors
 
 SAMPLE_PROMPTS = ["door slam", "explosion", "footsteps on gravel", "雨声", "sword hitting metal", "wolf",
                   "rain", "爆炸", "dog barking", "machine hum"]
@@ -87,8 +87,7 @@ def main():
     # Round trip: strict reload of the exported files (F16 weights promoted to F32).
     with open(os.path.join(args.dest, "model_config.json")) as f:
         reloaded = common.build_foley_model(json.load(f))
-    reloaded.load_state_dict({k: v.float() if v.is_floating_point() else v for k, v in
-                              load_safetensors(os.path.join(args.dest, "model.safetensors")).items()}, strict=True)
+    reloaded.load_state_dict(common.load_f32(os.path.join(args.dest, "model.safetensors"))[0], strict=True)
     prompts = T5PromptEncoder(os.path.join(args.dest, "t5"), max_length=common.MAX_PROMPT_TOKENS)
     prompts.encoder = prompts.encoder.float()
     emb, mask = prompts(["door slam", "雨声"])

@@ -19,13 +19,6 @@ import os
 import shutil
 
 import common
-from foley_reference import load_safetensors
-
-
-def load_f32(path: str):
-    """(state dict in float32, metadata) of a safetensors file."""
-    state, meta = load_safetensors(path, with_metadata=True)
-    return {k: v.float() if v.is_floating_point() else v for k, v in state.items()}, meta
 
 
 def pinned_noise_channels(ae) -> int:
@@ -44,26 +37,26 @@ def main():
     ap.add_argument("--model", required=True, help="an export of export.py (model_config.json, model.safetensors, t5/)")
     ap.add_argument("--out", required=True, help="checkpoint directory to write")
     args = ap.parse_args()
+    for name in ("autoencoder.pt", "dit.pt"):
+        if os.path.exists(os.path.join(args.out, name)):
+            raise SystemExit(f"{os.path.join(args.out, name)} exists; import into an empty directory")
     with open(os.path.join(args.model, "model_config.json")) as f:
         config = json.load(f)
+    weights, meta = common.load_f32(os.path.join(args.model, "model.safetensors"))
+    if "latents" in meta:
+        raise SystemExit(f"{args.model} decodes computed band latents (band_latents.py), whose statistics the "
+                         "export does not hold; import_model.py imports models with learned latents only")
     model = common.build_foley_model(config)
-    weights, meta = load_f32(os.path.join(args.model, "model.safetensors"))
     model.load_state_dict(weights, strict=True)
     t5 = common.new_t5()
-    t5_weights, _ = load_f32(os.path.join(args.model, "t5", "model.safetensors"))
+    t5_weights, _ = common.load_f32(os.path.join(args.model, "t5", "model.safetensors"))
     t5_weights["encoder.embed_tokens.weight"] = t5_weights["shared.weight"]  # tied; export leaves the copy out
     t5.load_state_dict(t5_weights, strict=True)
 
     ae_state = model.pretransform.model.state_dict()
     noise_channels = pinned_noise_channels(model.pretransform.model)
-    if "latents" in meta:
-        raise SystemExit(f"{args.model} decodes computed band latents (band_latents.py), whose statistics the "
-                         "export does not hold; import_model.py imports models with learned latents only")
     dit = common.dit_modules(model, t5).state_dict()
     os.makedirs(args.out, exist_ok=True)
-    for name in ("autoencoder.pt", "dit.pt"):
-        if os.path.exists(os.path.join(args.out, name)):
-            raise SystemExit(f"{os.path.join(args.out, name)} exists; import into an empty directory")
     common.save_checkpoint(os.path.join(args.out, "autoencoder.pt"), {
         "autoencoder": ae_state, "step": int(meta.get("autoencoder_steps", 0)), "log": [],
         "decoder_only": True, "noise_channels": noise_channels, "imported_from": args.model})
