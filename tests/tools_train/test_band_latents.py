@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
-"""Unit tests of tools/train/band_latents.py (the computed latents) and vocoder_ceiling.py (the
-noise vocoders that rebuild a sound from them: from audio, and from generated band latents)."""
+"""Unit tests of tools/train/band_latents.py (the computed latents), vocoder_ceiling.py (the
+noise vocoders that rebuild a sound from them: from audio, and from generated band latents) and
+excitation_vocoder.py (the decoder's teacher, whose noise comes from the latents alone)."""
 import os
 import sys
 import unittest
@@ -12,7 +13,8 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 
 import common  # noqa: E402
 from band_latents import BandLatents, band_edges, log_band_power  # noqa: E402
-from vocoder_ceiling import BandVocoderDecoder, noise_vocoder, vocode_band_power  # noqa: E402
+from excitation_vocoder import ExcitationVocoder, mixing_weights, render  # noqa: E402
+from vocoder_ceiling import BandVocoderDecoder, VocoderModel, noise_vocoder, vocode_band_power  # noqa: E402
 
 SR = common.SAMPLE_RATE
 
@@ -86,6 +88,68 @@ class NoiseVocoderTest(unittest.TestCase):
         self.assertTrue(torch.equal(audio[:, 0], audio[:, 1]))
         reshuffled = torch.cat([latents[:, :32], torch.randn_like(latents[:, 32:])], dim=1)
         self.assertTrue(torch.allclose(decode(reshuffled / 2.0), audio))
+
+
+def decaying_noise(frames=40, seed=0):
+    torch.manual_seed(seed)
+    n = frames * common.DOWNSAMPLING
+    return torch.randn(1, 2, n) * torch.linspace(1.0, 0.05, n) * 0.1
+
+
+class ExcitationVocoderTest(unittest.TestCase):
+    def test_keeps_the_band_power_of_the_latents_and_the_level(self):
+        x = decaying_noise()
+        power = log_band_power(x, 32)
+        errors, levels = [], []
+        for seed in range(4):
+            excitation = torch.randn(1, 32, power.shape[2], generator=torch.Generator().manual_seed(seed))
+            y = render(power, excitation, mixing_weights(32, 32))
+            errors.append((log_band_power(y[:, None].expand(-1, 2, -1), 32) - power)[..., 3:-3])
+            levels.append(float(y.pow(2).mean() / x.mean(1).pow(2).mean()))
+        error = torch.cat(errors)
+        self.assertLess(abs(float(error.mean())), 0.2)  # nats; without the sqrt(8/3) scaling about -1
+        self.assertLess(float(error.abs().median()), 0.7)  # a few dB of draw-to-draw spread, as real noise has
+        self.assertAlmostEqual(float(np.mean(levels)), 1.0, delta=0.15)
+
+    def test_does_not_swing_in_level_within_a_frame(self):
+        power = torch.full((1, 32, 64), -8.0)
+        y = render(power, torch.randn(1, 32, 64, generator=torch.Generator().manual_seed(1)), mixing_weights(32, 32))
+        by_phase = y[0, 4 * common.DOWNSAMPLING:-4 * common.DOWNSAMPLING].reshape(-1, 8, common.DOWNSAMPLING // 8)
+        phase_power = by_phase.pow(2).mean(dim=(0, 2))  # power at each eighth of a frame, over 56 frames
+        self.assertLess(float(phase_power.max() / phase_power.min()), 1.25)  # istft's envelope division: about 2
+
+    def test_is_a_function_of_the_latents_and_its_noise_comes_from_the_excitation(self):
+        stats = {"bands": 32, "mean": torch.full((32,), -8.0), "std": torch.full((32,), 2.0)}
+        vocoder = ExcitationVocoder(BandLatents(stats))
+        z = BandLatents(stats).sample(decaying_noise(16))
+        audio = vocoder(z)
+        self.assertEqual(tuple(audio.shape), (1, 2, 16 * common.DOWNSAMPLING))
+        self.assertTrue(torch.equal(audio, vocoder(z.clone())))
+        self.assertTrue(torch.equal(audio[:, 0], audio[:, 1]))
+        other = torch.cat([z[:, :32], torch.randn_like(z[:, 32:])], dim=1)
+        self.assertLess(abs(float(torch.corrcoef(torch.stack([audio[0, 0], vocoder(other)[0, 0]]))[0, 1])), 0.2)
+
+    def test_per_band_excitation_reaches_only_its_own_band(self):
+        weights = mixing_weights(32, 64, per_band=2)
+        power = torch.full((1, 32, 16), -8.0)
+        excitation = torch.randn(1, 64, 16, generator=torch.Generator().manual_seed(2))
+        changed = excitation.clone()
+        changed[:, 40:42] = torch.randn(1, 2, 16)  # band 20's two channels
+        diff = render(power, changed, weights) - render(power, excitation, weights)
+        spectrum = torch.fft.rfft(diff[0]).abs().pow(2)
+        hz = torch.fft.rfftfreq(diff.shape[1], 1 / SR)
+        edges = band_edges(32) * SR / (2 * common.DOWNSAMPLING)
+        inside = (hz >= edges[20]) & (hz < edges[21])
+        self.assertGreater(float(spectrum[inside].sum() / spectrum.sum()), 0.95)
+        with self.assertRaisesRegex(ValueError, "needs 64 excitation channels"):
+            mixing_weights(32, 32, per_band=2)
+
+    def test_ceiling_model_rebuilds_stereo_of_the_same_length(self):
+        x = decaying_noise(16)
+        for excitation in ("shared", "2"):
+            y = VocoderModel(32, excitation).decode(x)
+            self.assertEqual(tuple(y.shape), tuple(x.shape))
+            self.assertTrue(torch.equal(y[:, 0], y[:, 1]))
 
 
 if __name__ == "__main__":

@@ -2,7 +2,7 @@
 """End to end through the training scripts as a user runs them, a few steps each on a tiny
 dataset made here: autoencoder (every loss and the discriminator on), a resume of it, latent
 caching, the DiT, and the export to the layout the engine loads; and the band-latent path
-(band_latents.py: fit, cache, decoder). Runs on the device that
+(band_latents.py: fit, cache, decoder, also taught by excitation_vocoder.py). Runs on the device that
 FOLEY_DEVICE names (the CPU in CI); a GPU that PyTorch sees takes the same code path.
 Checks the steps were taken and saved, the weights stayed finite, and a resume continues."""
 import csv
@@ -172,6 +172,16 @@ class TrainingPipelineTest(unittest.TestCase):
         log = run("train_autoencoder.py", "--cache", self.cache, "--out", out, "--decoder-only", "--nearest-upsample",
                   "--batch", "2", "--crop", "16384", "--cycle-weight", "2", "--steps", "3")
         self.assertIn("resumed at step 2", log)
+
+        # the excitation vocoder as the target: a checkpoint of its own, resumed only the same way
+        taught = os.path.join(self.tmp, "taught")
+        run("train_autoencoder.py", "--cache", self.cache, "--out", taught, "--band-latents", bands, "--decoder-only",
+            "--nearest-upsample", "--teacher", "--batch", "2", "--crop", "16384", "--wave-weight", "5", "--steps", "2")
+        state = common.load_checkpoint(os.path.join(taught, "autoencoder.pt"))
+        self.assertEqual((state["step"], state["teacher"]), (2, True))
+        self.assertTrue(all_finite(state["autoencoder"]))
+        with self.assertRaisesRegex(AssertionError, "trained with --teacher; resume the same way"):
+            run("train_autoencoder.py", "--cache", self.cache, "--out", taught, "--decoder-only", "--steps", "3")
 
     @unittest.skipIf(torch.cuda.is_available(), "a GPU is present")
     def test_asking_for_a_gpu_that_is_not_there_is_a_clear_error(self):

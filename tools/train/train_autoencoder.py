@@ -22,6 +22,7 @@ import torch.nn.functional as F
 
 import common
 from band_latents import BandLatents
+from excitation_vocoder import ExcitationVocoder
 from discriminator import MultiResolutionDiscriminator, discriminator_loss, generator_losses
 from spectra import log_mag, mel_bank, stft_mag
 
@@ -392,6 +393,10 @@ def main():
     ap.add_argument("--cycle-weight", type=float, default=0.0,
                     help="with --band-latents: L1 between the band latents of the output and of the input "
                          "(standardised units), so the decoder makes what its latents say")
+    ap.add_argument("--teacher", action="store_true",
+                    help="with --band-latents: every loss compares the output with excitation_vocoder's rendering of "
+                         "the same latents instead of with the clip, so the decoder learns a function of its input "
+                         "(plain regression) instead of guessing phases the latents do not carry")
     ap.add_argument("--log-floor", type=float, default=1e-5,
                     help="magnitude added before the log in every spectral loss. At 1e-5 (154 dB below a full-scale "
                          "sine's 2048-point bin) the seventh run's decoder spent most of its loss on silence: frames "
@@ -423,6 +428,11 @@ def main():
             ap.error(f"{ckpt_path} reads band latents, which have no encoder to train: resume with --decoder-only")
     if args.excitation_gain_min < 1.0 and not bands:
         ap.error("--excitation-gain-min needs --band-latents (or a checkpoint that reads them)")
+    if resume and resume.get("teacher", False) != args.teacher:
+        ap.error(f"{ckpt_path} was trained {'with' if resume.get('teacher') else 'without'} --teacher; resume the same way")
+    if args.teacher and not bands:
+        ap.error("--teacher needs --band-latents (or a checkpoint that reads them)")
+    teacher = ExcitationVocoder(bands) if args.teacher else None
     if args.cycle_weight and not bands:
         ap.error("--cycle-weight needs --band-latents (or a checkpoint that reads them)")
     if resume and resume.get("noise_channels", 0) != args.noise_channels:
@@ -479,6 +489,7 @@ def main():
         common.save_checkpoint(ckpt_path, {"autoencoder": ae.state_dict(), "optimizer": opt.state_dict(),
                                            "envelope": envelope.state_dict(), "step": step, "log": log,
                                            "decoder_only": args.decoder_only, "noise_channels": args.noise_channels,
+                                           "teacher": args.teacher,
                                            **({"band_latents": {"bands": bands.bands, "mean": bands.mean,
                                                                 "std": bands.std}} if bands else {}),
                                            **({"discriminator": disc.state_dict(),
@@ -502,29 +513,30 @@ def main():
                 pre = ae.encoder(x)
             z, kl = ae.bottleneck.encode(pre, return_kl=True)
         y = ae.decoder(z)
+        ref = teacher(z.detach()).float() if teacher else x  # what the output should be
         with torch.set_grad_enabled(args.spectral_weight > 0):  # still logged when switched off
-            spectral = (multi_res_stft_loss(y, x, floor=args.log_floor) if args.loss == "stft"
-                        else multi_res_mel_loss(y, x, floor=args.log_floor))
-        wav = F.l1_loss(y, x)
-        comb = frame_comb_loss(y, x, floor=args.log_floor) if args.comb_weight else zero
+            spectral = (multi_res_stft_loss(y, ref, floor=args.log_floor) if args.loss == "stft"
+                        else multi_res_mel_loss(y, ref, floor=args.log_floor))
+        wav = F.l1_loss(y, ref)
+        comb = frame_comb_loss(y, ref, floor=args.log_floor) if args.comb_weight else zero
         env = envelope.loss(pre.chunk(2, dim=1)[0], x) if train_envelope else zero
         loss = (args.spectral_weight * spectral + args.wave_weight * wav + args.kl * kl + args.envelope_weight * env
                 + args.comb_weight * comb)
         if args.drift_weight:
-            loss = loss + args.drift_weight * drift_loss(y, x)
-        band = band_energy_loss(y, x, floor=args.log_floor) if args.band_weight else zero
+            loss = loss + args.drift_weight * drift_loss(y, ref)
+        band = band_energy_loss(y, ref, floor=args.log_floor) if args.band_weight else zero
         loss = loss + args.band_weight * band
         cycle = F.l1_loss(bands.features(y), x_bands) if args.cycle_weight else zero
         loss = loss + args.cycle_weight * cycle
-        periodic = periodicity_loss(y, x) if args.periodicity_weight else zero
+        periodic = periodicity_loss(y, ref) if args.periodicity_weight else zero
         loss = loss + args.periodicity_weight * periodic
         adv = fm = d_loss = zero
         if disc:
-            d_loss = discriminator_loss(disc, x, y)
+            d_loss = discriminator_loss(disc, ref, y)
             disc_opt.zero_grad(set_to_none=True)
             d_loss.backward()
             disc_opt.step()
-            adv, fm = generator_losses(disc, x, y)
+            adv, fm = generator_losses(disc, ref, y)
             loss = loss + args.adv_weight * adv + args.fm_weight * fm
         progress = min(1.0, step / max(1, args.steps))
         decay = 0.1 + 0.9 * 0.5 * (1 + np.cos(np.pi * progress)) if args.cosine else 1.0

@@ -7,7 +7,10 @@ adherence of originals and rebuilt clips).
 A decoder that reads band latents (band_latents.py) can at best make what this vocoder makes,
 unless it learns more about a sound's fine structure from the training data; the learned
 autoencoders of runs seven to eleven scored 13.6-18.2 % agreement on the same clips.
-Usage: vocoder_ceiling.py --manifest data-cache/manifest.tsv [--bands 32] [--clips 156]
+--excitation shared (or a number J) replaces the white noise with excitation_vocoder's: noise
+made from a few random numbers per latent frame (the latents' excitation channels, or J per band),
+which is all a decoder has to make noise from.
+Usage: vocoder_ceiling.py --manifest data-cache/manifest.tsv [--bands 32] [--clips 156] [--excitation shared]
 """
 import argparse
 import os
@@ -17,7 +20,8 @@ import numpy as np
 import torch
 
 import common
-from band_latents import WINDOW, BandLatents, band_edges
+import excitation_vocoder
+from band_latents import WINDOW, BandLatents, band_edges, log_band_power
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "eval"))
 import manifest as manifest_mod  # noqa: E402
@@ -90,16 +94,29 @@ class VocoderModel:
 
     sample_rate = common.SAMPLE_RATE
 
-    def __init__(self, bands):
+    def __init__(self, bands, excitation="white"):
         self.pretransform = self
         self.downsampling_ratio, self.io_channels = common.DOWNSAMPLING, 2
         self.bands = bands
+        if excitation == "white":
+            self.weights = None
+        elif excitation == "shared":  # as the band latents' own excitation channels
+            self.weights = excitation_vocoder.mixing_weights(bands, common.LATENT_DIM - bands)
+        else:
+            per_band = int(excitation)
+            self.weights = excitation_vocoder.mixing_weights(bands, bands * per_band, per_band)
+        self.gen = torch.Generator().manual_seed(0)
 
     def encode(self, audio, sample=True):
         return audio
 
     def decode(self, audio):
-        return noise_vocoder(audio, self.bands)
+        if self.weights is None:
+            return noise_vocoder(audio, self.bands)
+        log_power = log_band_power(audio, self.bands)
+        excitation = torch.randn(1, self.weights.shape[0], log_power.shape[2], generator=self.gen)
+        mono = excitation_vocoder.render(log_power, excitation, self.weights)
+        return torch.stack([mono, mono], dim=1)
 
 
 def main():
@@ -107,14 +124,17 @@ def main():
     ap.add_argument("--manifest", required=True)
     ap.add_argument("--bands", type=int, default=32)
     ap.add_argument("--clips", type=int, default=156, help="held-out clips, as run_eval --ae-clips")
+    ap.add_argument("--excitation", default="white",
+                    help="white (fresh noise per sample), shared (excitation_vocoder with the band latents' "
+                         "excitation channels) or J (J excitation numbers per band and frame)")
     args = ap.parse_args()
     common.set_threads()
     net = yamnet.default_model()
     held = manifest_mod.held_out(manifest_mod.load(args.manifest, None), None)
-    records = [r for r in run_eval.stage_autoencoder(net, VocoderModel(args.bands), held, args.clips, 4.0)
+    records = [r for r in run_eval.stage_autoencoder(net, VocoderModel(args.bands, args.excitation), held, args.clips, 4.0)
                if "error" not in r]
     adherence = run_eval.ae_adherence(records)
-    print(f"{args.bands}-band noise vocoder, {len(records)} held-out clips: YAMNet agreement "
+    print(f"{args.bands}-band noise vocoder ({args.excitation} excitation), {len(records)} held-out clips: YAMNet agreement "
           f"{np.mean([r['yamnet_agree'] for r in records]):.1%}; caption adherence ({adherence['n']} clips) "
           f"originals {adherence['original']:.1%}, vocoded {adherence['reconstruction']:.1%}")
 

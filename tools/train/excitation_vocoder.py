@@ -1,0 +1,83 @@
+"""Band latents -> audio by a fixed rule with no randomness of its own: the decoder's teacher.
+
+Band latents (band_latents.py) give each latent frame K standardised log band powers and
+leave the other channels to N(0, 1) excitation. A noise vocoder that draws fresh white noise
+for every sample is heard as the original's sound by YAMNet in about half the held-out clips
+(vocoder_ceiling.py), but a decoder cannot draw noise: whatever randomness it makes must come
+from the excitation channels, a few dozen numbers per 1,024 samples. This vocoder makes its
+noise from exactly those numbers. Each bin of frame t's spectrum is a fixed random complex
+combination of the frame's excitation values, scaled to the band's power:
+
+    X_t[k] = sqrt(P_b(k)[t]) * sum_j W[j, k] e_j[t],    E|sum_j W[j, k] e_j|^2 = 1
+
+and the frames are overlap-added with the band latents' own window and hop, so frame t's
+synthesis window is the one its band powers were measured through. With W shared by every band
+(each band mixes all the excitation channels in its own way) 32 bands and 32 excitation channels
+keep 46 % YAMNet agreement on the held-out clips; with each band fed by one channel of its own,
+25 %, which is where the learned band-latent decoders of the twelfth and thirteenth runs stopped
+(tools/train/README.md, fifteenth run). Since the output is a function of the latents alone, a
+decoder can learn it by plain regression (train_autoencoder.py --teacher), without the
+unpredictable phase that real audio asks of it.
+"""
+import torch
+
+import common
+from band_latents import WINDOW, BandLatents, band_edges
+
+
+def mixing_weights(bands, channels, per_band=0, seed=0):
+    """[channels, bins] complex W. per_band = 0: every band mixes every channel; per_band = J:
+    band b mixes only channels bJ .. bJ + J - 1 (channels must be bands * J)."""
+    edges = band_edges(bands)
+    bins = WINDOW // 2 + 1
+    gen = torch.Generator().manual_seed(seed)
+    w = torch.view_as_complex(torch.randn(channels, bins, 2, generator=gen, dtype=torch.float64))
+    if not per_band:
+        return w / (2 * channels) ** 0.5
+    if channels != bands * per_band:
+        raise ValueError(f"per_band {per_band} needs {bands * per_band} excitation channels, got {channels}")
+    mask = torch.zeros(channels, bins, dtype=torch.float64)
+    for b, (lo, hi) in enumerate(zip(edges[:-1], edges[1:])):
+        mask[b * per_band:(b + 1) * per_band, lo:hi] = 1.0
+    return w * mask / (2 * per_band) ** 0.5
+
+
+def render(log_power, excitation, weights):
+    """log_power [batch, bands, frames] (band_latents.log_band_power's units), excitation
+    [batch, channels, frames], weights from mixing_weights -> [batch, frames * DOWNSAMPLING]
+    mono audio whose band power in frame t is, on average over excitation draws, exp(log_power)."""
+    hop = common.DOWNSAMPLING
+    edges = band_edges(log_power.shape[1])
+    band_of = torch.repeat_interleave(torch.arange(log_power.shape[1]), torch.as_tensor(edges[1:] - edges[:-1]))
+    amplitude = (0.5 * log_power.double()).exp()[:, band_of.to(log_power.device)]  # [batch, bins, frames]
+    mix = torch.einsum("ck,bct->btk", weights.to(log_power.device), excitation.double().to(torch.complex128))
+    # A Hann-windowed bin of white noise of variance s^2 has power s^2 * sum(hann^2) = s^2 * 3N/8,
+    # and a segment from irfft has variance sum|X|^2 / N^2: sqrt(8/3) makes the segment's variance
+    # the one the band powers were measured from.
+    segments = torch.fft.irfft(amplitude.transpose(1, 2) * mix, n=WINDOW) * (8.0 / 3.0) ** 0.5
+    # Synthesis by sqrt-Hann overlap-add without normalisation: for independent segments the
+    # squared windows sum to one at every sample, so the level does not swing at the frame rate
+    # (istft's division by the window envelope makes such segments 1.5 dB louder at frame edges).
+    segments = segments * torch.hann_window(WINDOW, dtype=torch.float64, device=log_power.device).sqrt()
+    first, second = segments[..., :hop], segments[..., hop:]
+    out = torch.nn.functional.pad(first, (0, 0, 0, 1)) + torch.nn.functional.pad(second, (0, 0, 1, 0))
+    out = out.flatten(1)  # sample 0 is the start of frame 0's window, H/2 before its samples
+    frames = log_power.shape[2]
+    return out[:, hop // 2: hop // 2 + frames * hop].to(log_power.dtype)
+
+
+class ExcitationVocoder:
+    """decode(z) for band latents z [batch, LATENT_DIM, frames] -> [batch, 2, samples]: the same
+    signal on both channels (band latents describe the mid signal only)."""
+
+    def __init__(self, bands: BandLatents, per_band=0, seed=0):
+        self.bands = bands
+        self.weights = mixing_weights(self.bands.bands, common.LATENT_DIM - self.bands.bands, per_band, seed)
+
+    def log_power(self, z):
+        b = self.bands
+        return z[:, :b.bands] * b.std.to(z.device)[:, None] + b.mean.to(z.device)[:, None]
+
+    def __call__(self, z):
+        mono = render(self.log_power(z), z[:, self.bands.bands:], self.weights)
+        return torch.stack([mono, mono], dim=1)
