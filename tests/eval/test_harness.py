@@ -83,6 +83,33 @@ class AudiblePartTest(unittest.TestCase):
 
 
 @unittest.skipUnless(os.path.exists(MODEL), "yamnet.tflite not present")
+class BandVocoderTest(unittest.TestCase):
+    """run_eval --band-vocoder: the decoder stand-ins that measure a band-latent DiT alone."""
+
+    def test_white_noise_ignores_the_excitation_channels_and_the_teacher_follows_them(self):
+        import torch
+        import run_eval
+        sys.path.insert(0, os.path.join(ROOT, "tools/train"))
+        import common
+        with tempfile.TemporaryDirectory() as d:
+            path = os.path.join(d, "band_latents.pt")
+            common.save_checkpoint(path, {"bands": 32, "mean": torch.full((32,), -8.0), "std": torch.full((32,), 2.0)})
+            z = torch.randn(1, common.LATENT_DIM, 8, generator=torch.Generator().manual_seed(0))
+            other = torch.cat([z[:, :32], torch.randn(1, common.LATENT_DIM - 32, 8)], dim=1)
+            white = run_eval.band_vocoder_decoder(path, 1.0)
+            teacher = run_eval.band_vocoder_decoder(path, 1.0, "latents")
+            self.assertEqual(tuple(teacher(z).shape), (1, 2, 8 * common.DOWNSAMPLING))
+            self.assertTrue(torch.allclose(white(z), white(other)))
+            self.assertTrue(torch.equal(teacher(z), teacher(z)))
+            self.assertFalse(torch.allclose(teacher(z), teacher(other)))
+
+    def test_excitation_choice_needs_the_band_vocoder(self):
+        proc = subprocess.run([sys.executable, os.path.join(ROOT, "tools/eval/run_eval.py"), "--manifest", "m.tsv",
+                               "--band-vocoder-excitation", "latents"], capture_output=True, text=True, timeout=60)
+        self.assertNotEqual(proc.returncode, 0)
+        self.assertIn("--band-vocoder-excitation needs --band-vocoder", proc.stderr)
+
+
 class HarnessTest(unittest.TestCase):
     def test_calibration_run(self):
         with tempfile.TemporaryDirectory() as d:

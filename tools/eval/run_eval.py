@@ -186,11 +186,17 @@ def load_training_autoencoder(ckpt_path):
     return model.eval(), checkpoint.get("step"), encode
 
 
-def band_vocoder_decoder(band_latents_path, scale):
+def band_vocoder_decoder(band_latents_path, scale, excitation="white"):
     sys.path.insert(0, os.path.join(ROOT, "tools/train"))
     import common
+    from band_latents import BandLatents
+    from excitation_vocoder import ExcitationVocoder
     from vocoder_ceiling import BandVocoderDecoder
-    return BandVocoderDecoder(common.load_checkpoint(band_latents_path), scale)
+    state = common.load_checkpoint(band_latents_path)
+    if excitation == "white":
+        return BandVocoderDecoder(state, scale)
+    vocoder = ExcitationVocoder(BandLatents(state))
+    return lambda z: vocoder(z * scale)
 
 
 @torch.no_grad()
@@ -553,6 +559,9 @@ def main() -> int:
     ap.add_argument("--band-vocoder", metavar="BAND_LATENTS_PT",
                     help="reference generation only: decode with the noise vocoder of these band latents "
                          "(tools/train/band_latents.py) instead of the model's decoder, to measure the DiT alone")
+    ap.add_argument("--band-vocoder-excitation", choices=("white", "latents"), default="white",
+                    help="with --band-vocoder: white noise, or the generated latents' own excitation channels "
+                         "(tools/train/excitation_vocoder.py, the decoder's --teacher)")
     ap.add_argument("--engine", help="foley CLI binary (default: PyTorch reference generation)")
     ap.add_argument("--engine-cmd", default=DEFAULT_ENGINE_CMD)
     ap.add_argument("--cfg", type=float, default=4.5)
@@ -579,6 +588,8 @@ def main() -> int:
     ap.add_argument("--no-cache", action="store_true", help="recompute YAMNet on real clips")
     ap.add_argument("--tag", default="", help="suffix for REPORT/results file names")
     args = ap.parse_args()
+    if args.band_vocoder_excitation != "white" and not args.band_vocoder:
+        ap.error("--band-vocoder-excitation needs --band-vocoder")
     if args.band_vocoder and (args.engine or args.ae_checkpoint or not args.model):
         ap.error("--band-vocoder replaces the decoder of the PyTorch reference: give --model, not --engine")
     if args.sampler == "dpmpp" and not args.engine:
@@ -654,11 +665,12 @@ def main() -> int:
         except Exception as e:  # report, continue with what we can do
             notes.append(f"could not load {args.model} with the PyTorch reference: {e}")
         if args.band_vocoder and model is not None:
-            model.pretransform.decode = band_vocoder_decoder(args.band_vocoder, model.pretransform.scale)
+            model.pretransform.decode = band_vocoder_decoder(args.band_vocoder, model.pretransform.scale,
+                                                             args.band_vocoder_excitation)
             skip.add("ae")
             notes.append(f"generated latents decoded by the noise vocoder of "
-                         f"{os.path.relpath(args.band_vocoder, ROOT)}, not by the model's decoder "
-                         "(tools/train/vocoder_ceiling.py)")
+                         f"{os.path.relpath(args.band_vocoder, ROOT)} ({args.band_vocoder_excitation} excitation), "
+                         "not by the model's decoder (tools/train/vocoder_ceiling.py, excitation_vocoder.py)")
     if model is not None and "ae" not in skip and ok:
         log("autoencoder stage")
         held_ok = [c for c in held if any(r["id"] == c.id for r in ok)]
