@@ -129,6 +129,18 @@ class ExcitationVocoderTest(unittest.TestCase):
         other = torch.cat([z[:, :32], torch.randn_like(z[:, 32:])], dim=1)
         self.assertLess(abs(float(torch.corrcoef(torch.stack([audio[0, 0], vocoder(other)[0, 0]]))[0, 1])), 0.2)
 
+    def test_learned_mixing_keeps_unit_power_in_every_bin(self):
+        stats = {"bands": 32, "mean": torch.full((32,), -8.0), "std": torch.full((32,), 2.0)}
+        vocoder = ExcitationVocoder(BandLatents(stats))
+        fixed = vocoder.mixing()
+        learned = vocoder.learn()
+        self.assertTrue(learned.requires_grad)
+        with torch.no_grad():
+            learned.mul_(torch.rand(learned.shape[0], learned.shape[1], 1) * 3)  # what training might do to it
+        power = vocoder.mixing().abs().pow(2).sum(0)
+        self.assertTrue(torch.allclose(power, torch.ones_like(power)))
+        self.assertFalse(torch.allclose(vocoder.mixing(), fixed))
+
     def test_per_band_excitation_reaches_only_its_own_band(self):
         weights = mixing_weights(32, 64, per_band=2)
         power = torch.full((1, 32, 16), -8.0)

@@ -23,6 +23,7 @@ TRAIN = os.path.join(ROOT, "tools", "train")
 sys.path.insert(0, TRAIN)
 
 import common  # noqa: E402
+from excitation_vocoder import mixing_weights  # noqa: E402
 
 COLUMNS = ("clip", "package", "path", "licence", "seconds", "source_rate", "category", "split",
            "caption_en", "caption_zh")
@@ -182,6 +183,17 @@ class TrainingPipelineTest(unittest.TestCase):
         self.assertTrue(all_finite(state["autoencoder"]))
         with self.assertRaisesRegex(AssertionError, "trained with --teacher; resume the same way"):
             run("train_autoencoder.py", "--cache", self.cache, "--out", taught, "--decoder-only", "--steps", "3")
+        # a learned teacher: its mixing weights move, keep unit power per bin, and come back on resume
+        run("train_autoencoder.py", "--cache", self.cache, "--out", taught, "--decoder-only", "--teacher",
+            "--learn-teacher", "--batch", "2", "--crop", "16384", "--lr", "1e-2", "--steps", "4")
+        learned = common.load_checkpoint(os.path.join(taught, "autoencoder.pt"))["teacher_weights"]
+        first = torch.view_as_real(mixing_weights(32, common.LATENT_DIM - 32))
+        self.assertGreater(float((learned - first).abs().max()), 1e-4)
+        log = run("train_autoencoder.py", "--cache", self.cache, "--out", taught, "--decoder-only", "--teacher",
+                  "--learn-teacher", "--batch", "2", "--crop", "16384", "--lr", "0", "--steps", "5")
+        self.assertIn("resumed at step 4", log)
+        again = common.load_checkpoint(os.path.join(taught, "autoencoder.pt"))["teacher_weights"]
+        self.assertTrue(torch.allclose(again, learned))
 
     @unittest.skipIf(torch.cuda.is_available(), "a GPU is present")
     def test_asking_for_a_gpu_that_is_not_there_is_a_clear_error(self):

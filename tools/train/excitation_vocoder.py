@@ -13,11 +13,12 @@ combination of the frame's excitation values, scaled to the band's power:
 and the frames are overlap-added with the band latents' own window and hop, so frame t's
 synthesis window is the one its band powers were measured through. With W shared by every band
 (each band mixes all the excitation channels in its own way) 32 bands and 32 excitation channels
-keep 46 % YAMNet agreement on the held-out clips; with each band fed by one channel of its own,
-25 %, which is where the learned band-latent decoders of the twelfth and thirteenth runs stopped
-(tools/train/README.md, fifteenth run). Since the output is a function of the latents alone, a
-decoder can learn it by plain regression (train_autoencoder.py --teacher), without the
-unpredictable phase that real audio asks of it.
+rebuild the held-out clips at 54.5 % YAMNet agreement (white noise: 51.3 %); with one channel of
+its own per band, 33.1 %, near where the learned band-latent decoders of the twelfth and
+thirteenth runs stopped (20-27 %; vocoder_ceiling.py --excitation, tools/train/README.md,
+fifteenth run). Since the output is a function of the latents alone, a decoder can be trained on
+it as on a regression target (train_autoencoder.py --teacher), without the unpredictable phase
+that real audio asks of it.
 """
 import torch
 
@@ -67,17 +68,34 @@ def render(log_power, excitation, weights):
 
 
 class ExcitationVocoder:
-    """decode(z) for band latents z [batch, LATENT_DIM, frames] -> [batch, 2, samples]: the same
-    signal on both channels (band latents describe the mid signal only)."""
+    """Called on band latents z [batch, LATENT_DIM, frames] -> [batch, 2, samples]: the same
+    signal on both channels (band latents describe the mid signal only), every band mixing all
+    the excitation channels."""
 
-    def __init__(self, bands: BandLatents, per_band=0, seed=0):
+    def __init__(self, bands: BandLatents):
         self.bands = bands
-        self.weights = mixing_weights(self.bands.bands, common.LATENT_DIM - self.bands.bands, per_band, seed)
+        self.weights = mixing_weights(bands.bands, common.LATENT_DIM - bands.bands)
+        self.learned = None
+
+    def learn(self, state=None):
+        """Make W trainable (from `state`, an earlier learned W, if given) and return it. Each bin
+        is renormalised to unit expected power on every call, so the excitation stays flat in
+        expectation whatever the training does with it: the decoder and its teacher can meet on
+        waveforms a decoder can make, but not on tones."""
+        start = torch.view_as_real(self.weights) if state is None else state.double()
+        self.learned = torch.nn.Parameter(start.clone())
+        return self.learned
+
+    def mixing(self):
+        if self.learned is None:
+            return self.weights
+        w = torch.view_as_complex(self.learned)
+        return w / w.abs().pow(2).sum(0, keepdim=True).sqrt()
 
     def log_power(self, z):
         b = self.bands
         return z[:, :b.bands] * b.std.to(z.device)[:, None] + b.mean.to(z.device)[:, None]
 
     def __call__(self, z):
-        mono = render(self.log_power(z), z[:, self.bands.bands:], self.weights)
+        mono = render(self.log_power(z), z[:, self.bands.bands:], self.mixing())
         return torch.stack([mono, mono], dim=1)

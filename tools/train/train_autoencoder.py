@@ -397,6 +397,9 @@ def main():
                     help="with --band-latents: every loss compares the output with excitation_vocoder's rendering of "
                          "the same latents instead of with the clip, so the decoder learns a function of its input "
                          "(plain regression) instead of guessing phases the latents do not carry")
+    ap.add_argument("--learn-teacher", action="store_true",
+                    help="with --teacher: the teacher's mixing weights train with the decoder (per-bin power kept "
+                         "at one, ExcitationVocoder.learn), so the two can agree on noise a decoder can make")
     ap.add_argument("--log-floor", type=float, default=1e-5,
                     help="magnitude added before the log in every spectral loss. At 1e-5 (154 dB below a full-scale "
                          "sine's 2048-point bin) the seventh run's decoder spent most of its loss on silence: frames "
@@ -429,10 +432,13 @@ def main():
     if args.excitation_gain_min < 1.0 and not bands:
         ap.error("--excitation-gain-min needs --band-latents (or a checkpoint that reads them)")
     if resume and resume.get("teacher", False) != args.teacher:
-        ap.error(f"{ckpt_path} was trained {'with' if resume.get('teacher') else 'without'} --teacher; resume the same way")
+        how = "with" if resume.get("teacher") else "without"
+        ap.error(f"{ckpt_path} was trained {how} --teacher; resume the same way")
     if args.teacher and not bands:
         ap.error("--teacher needs --band-latents (or a checkpoint that reads them)")
     teacher = ExcitationVocoder(bands) if args.teacher else None
+    if args.learn_teacher and not teacher:
+        ap.error("--learn-teacher needs --teacher")
     if args.cycle_weight and not bands:
         ap.error("--cycle-weight needs --band-latents (or a checkpoint that reads them)")
     if resume and resume.get("noise_channels", 0) != args.noise_channels:
@@ -445,9 +451,11 @@ def main():
     envelope = EnvelopeHead(common.LATENT_DIM).to(device)
     train_envelope = args.envelope_weight > 0 and not args.decoder_only  # a frozen encoder has nothing to learn
     trained = ae.decoder if args.decoder_only else torch.nn.ModuleList([ae, envelope])
-    params = list(trained.parameters())
+    learned_teacher = [teacher.learn(resume.get("teacher_weights") if resume else None)] if args.learn_teacher else []
+    params = list(trained.parameters()) + learned_teacher
     snake = [p for n, p in trained.named_parameters() if n.endswith((".alpha", ".beta"))]
     others = [p for n, p in trained.named_parameters() if not n.endswith((".alpha", ".beta"))]
+    others += learned_teacher
     opt = torch.optim.AdamW([{"params": others, "lr_mult": 1.0}, {"params": snake, "lr_mult": args.snake_lr_mult}],
                             lr=args.lr, betas=(0.8, 0.99), weight_decay=0.0)
     disc = MultiResolutionDiscriminator().to(device) if args.adv_weight else None
@@ -490,6 +498,8 @@ def main():
                                            "envelope": envelope.state_dict(), "step": step, "log": log,
                                            "decoder_only": args.decoder_only, "noise_channels": args.noise_channels,
                                            "teacher": args.teacher,
+                                           **({"teacher_weights": teacher.learned.detach()}
+                                              if args.learn_teacher else {}),
                                            **({"band_latents": {"bands": bands.bands, "mean": bands.mean,
                                                                 "std": bands.std}} if bands else {}),
                                            **({"discriminator": disc.state_dict(),

@@ -128,14 +128,17 @@ def main():
                     help="white (fresh noise per sample), shared (excitation_vocoder with the band latents' "
                          "excitation channels) or J (J excitation numbers per band and frame)")
     args = ap.parse_args()
+    if args.excitation not in ("white", "shared") and not (args.excitation.isdigit() and int(args.excitation) > 0):
+        ap.error(f"--excitation {args.excitation}: give white, shared or a number of channels per band")
     common.set_threads()
     net = yamnet.default_model()
     held = manifest_mod.held_out(manifest_mod.load(args.manifest, None), None)
-    records = [r for r in run_eval.stage_autoencoder(net, VocoderModel(args.bands, args.excitation), held, args.clips, 4.0)
-               if "error" not in r]
+    vocoder = VocoderModel(args.bands, args.excitation)
+    records = [r for r in run_eval.stage_autoencoder(net, vocoder, held, args.clips, 4.0) if "error" not in r]
     adherence = run_eval.ae_adherence(records)
-    print(f"{args.bands}-band noise vocoder ({args.excitation} excitation), {len(records)} held-out clips: YAMNet agreement "
-          f"{np.mean([r['yamnet_agree'] for r in records]):.1%}; caption adherence ({adherence['n']} clips) "
+    print(f"{args.bands}-band noise vocoder ({args.excitation} excitation), {len(records)} held-out clips: "
+          f"YAMNet agreement {np.mean([r['yamnet_agree'] for r in records]):.1%}; "
+          f"caption adherence ({adherence['n']} clips) "
           f"originals {adherence['original']:.1%}, vocoded {adherence['reconstruction']:.1%}")
 
 
