@@ -194,6 +194,9 @@ class TrainingPipelineTest(unittest.TestCase):
         self.assertIn("resumed at step 4", log)
         again = common.load_checkpoint(os.path.join(taught, "autoencoder.pt"))["teacher_weights"]
         self.assertTrue(torch.allclose(again, learned))
+        with self.assertRaisesRegex(AssertionError, "resume with --learn-teacher"):
+            run("train_autoencoder.py", "--cache", self.cache, "--out", taught, "--decoder-only", "--teacher",
+                "--steps", "6")
 
     @unittest.skipIf(torch.cuda.is_available(), "a GPU is present")
     def test_asking_for_a_gpu_that_is_not_there_is_a_clear_error(self):

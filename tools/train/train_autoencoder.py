@@ -439,6 +439,8 @@ def main():
     teacher = ExcitationVocoder(bands) if args.teacher else None
     if args.learn_teacher and not teacher:
         ap.error("--learn-teacher needs --teacher")
+    if resume and "teacher_weights" in resume and not args.learn_teacher:
+        ap.error(f"{ckpt_path} learned its teacher's weights: resume with --learn-teacher")
     if args.cycle_weight and not bands:
         ap.error("--cycle-weight needs --band-latents (or a checkpoint that reads them)")
     if resume and resume.get("noise_channels", 0) != args.noise_channels:
@@ -451,7 +453,9 @@ def main():
     envelope = EnvelopeHead(common.LATENT_DIM).to(device)
     train_envelope = args.envelope_weight > 0 and not args.decoder_only  # a frozen encoder has nothing to learn
     trained = ae.decoder if args.decoder_only else torch.nn.ModuleList([ae, envelope])
-    learned_teacher = [teacher.learn(resume.get("teacher_weights") if resume else None)] if args.learn_teacher else []
+    learned_teacher = []
+    if args.learn_teacher:
+        learned_teacher.append(teacher.learn(resume.get("teacher_weights") if resume else None))
     params = list(trained.parameters()) + learned_teacher
     snake = [p for n, p in trained.named_parameters() if n.endswith((".alpha", ".beta"))]
     others = [p for n, p in trained.named_parameters() if not n.endswith((".alpha", ".beta"))]
@@ -542,7 +546,7 @@ def main():
         loss = loss + args.periodicity_weight * periodic
         adv = fm = d_loss = zero
         if disc:
-            d_loss = discriminator_loss(disc, ref, y)
+            d_loss = discriminator_loss(disc, ref.detach(), y)  # a learned teacher is not the discriminator's
             disc_opt.zero_grad(set_to_none=True)
             d_loss.backward()
             disc_opt.step()
