@@ -58,7 +58,8 @@ def render(log_power, excitation, weights):
     segments = torch.fft.irfft(amplitude.transpose(1, 2) * mix, n=WINDOW) * (8.0 / 3.0) ** 0.5
     # Synthesis by sqrt-Hann overlap-add without normalisation: for independent segments the
     # squared windows sum to one at every sample, so the level does not swing at the frame rate
-    # (istft's division by the window envelope makes such segments 1.5 dB louder at frame edges).
+    # (istft divides by the summed squared windows, which dips to half halfway between frame
+    # centres, so such segments came out up to 3 dB louder there: a swing at the frame rate).
     segments = segments * torch.hann_window(WINDOW, dtype=torch.float64, device=log_power.device).sqrt()
     first, second = segments[..., :hop], segments[..., hop:]
     out = torch.nn.functional.pad(first, (0, 0, 0, 1)) + torch.nn.functional.pad(second, (0, 0, 1, 0))
