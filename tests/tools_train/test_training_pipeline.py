@@ -2,7 +2,8 @@
 """End to end through the training scripts as a user runs them, a few steps each on a tiny
 dataset made here: autoencoder (every loss and the discriminator on), a resume of it, latent
 caching, the DiT, and the export to the layout the engine loads; and the band-latent path
-(band_latents.py: fit, cache, decoder, also taught by excitation_vocoder.py). Runs on the device that
+(band_latents.py: fit, cache, decoder, also taught by excitation_vocoder.py, or computed by
+vocoder_decoder.py and exported with a DiT on those latents). Runs on the device that
 FOLEY_DEVICE names (the CPU in CI); a GPU that PyTorch sees takes the same code path.
 Checks the steps were taken and saved, the weights stayed finite, and a resume continues."""
 import csv
@@ -159,6 +160,7 @@ class TrainingPipelineTest(unittest.TestCase):
         door, rain = (latents["clips"][c]["mean"].float()[:32] for c in ("clip0", "clip1"))
         self.assertGreater(float(door[:, 0].mean() - door[:, -1].mean()), 1.0, "the door's burst decays")
         self.assertLess(float((rain[:, 1:-1] - rain[:, 2:]).abs().mean()), 0.5, "the rain is steady")
+        self.check_computed_decoder_exports(out, bands)
 
         log = run("train_autoencoder.py", "--cache", self.cache, "--out", out, "--band-latents", bands,
                   "--decoder-only", "--nearest-upsample", "--batch", "2", "--crop", "16384", "--band-weight", "2",
@@ -199,6 +201,28 @@ class TrainingPipelineTest(unittest.TestCase):
                 "--steps", "6")
 
     @unittest.skipIf(torch.cuda.is_available(), "a GPU is present")
+    def check_computed_decoder_exports(self, out, bands):
+        """A DiT on the band latents plus vocoder_decoder.py's computed decoder export as any foley-mini:
+        the decoder's own widths and transposed upsampling in model_config.json, and a note saying its
+        weights were computed."""
+        shutil.copy(os.path.join(ROOT, "models", "foley-mini", "t5", "spiece.model"), out)
+        run("train_dit.py", "--out", out, "--batch", "2", "--steps", "2", "--noise-channel-weight", "0.1")
+        computed = os.path.join(self.tmp, "computed")
+        run("vocoder_decoder.py", "--band-latents", bands, "--out", computed, "--fit-steps", "2")
+        state = common.load_checkpoint(os.path.join(computed, "autoencoder.pt"))
+        self.assertEqual(state["vocoder_decoder"]["fit_steps"], 2)
+        self.assertTrue(all_finite(state["autoencoder"]))
+        for name in ("dit.pt", "spiece.model"):
+            shutil.copy(os.path.join(out, name), computed)
+        dest = os.path.join(self.tmp, "computed_model")
+        run("export.py", "--out", computed, "--dest", dest)
+        with open(os.path.join(dest, "model_config.json")) as f:
+            decoder = json.load(f)["model"]["pretransform"]["config"]["decoder"]["config"]
+        self.assertEqual(decoder["c_mults"], [1, 2, 8, 8])
+        self.assertNotIn("use_nearest_upsample", decoder)
+        _, meta = common.load_f32(os.path.join(dest, "model.safetensors"))
+        self.assertIn("vocoder_decoder.py", meta["decoder"])
+
     def test_asking_for_a_gpu_that_is_not_there_is_a_clear_error(self):
         with self.assertRaisesRegex(AssertionError, "sees no CUDA GPU"):
             run("train_dit.py", "--out", self.out, "--steps", "1", env={"FOLEY_DEVICE": "cuda"})

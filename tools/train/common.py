@@ -44,13 +44,16 @@ T5_CONFIG = {  # Hugging Face T5 encoder config (t5-base structure, small sizes)
 }
 
 
-def model_config(latent_scale: float = 1.0, nearest_upsample: bool = False) -> dict:
+def model_config(latent_scale: float = 1.0, nearest_upsample: bool = False, decoder_c_mults=None) -> dict:
     """model_config.json in the official stable-audio-tools schema. `nearest_upsample`: the decoder
     upsamples by repeating frames and a conv instead of a transposed conv (the official
-    `use_nearest_upsample`; since the tenth run, see tools/train/README.md)."""
+    `use_nearest_upsample`; since the tenth run, see tools/train/README.md). `decoder_c_mults`:
+    the decoder's widths where they differ from the encoder's (vocoder_decoder.py's)."""
     cond_dim = T5_CONFIG["d_model"]  # equal widths: the T5 conditioner's proj_out is Identity, as in SAOS
     encoder = {"in_channels": 2, "latent_dim": 2 * LATENT_DIM, "use_snake": True, **AE_CONFIG}
     decoder = {"out_channels": 2, "latent_dim": LATENT_DIM, "use_snake": True, "final_tanh": False, **AE_CONFIG}
+    if decoder_c_mults is not None:
+        decoder["c_mults"] = list(decoder_c_mults)
     if nearest_upsample:
         decoder["use_nearest_upsample"] = True
     return {
@@ -93,6 +96,20 @@ def model_config(latent_scale: float = 1.0, nearest_upsample: bool = False) -> d
     }
 
 
+def decoder_c_mults(ae_state: dict):
+    """The decoder's c_mults, read from its weights' widths: the first conv makes channels *
+    c_mults[-1], each block's upsampling conv the next width down, the last block `channels`."""
+    first = ae_state["decoder.layers.0.weight_v"].shape[0]
+    blocks = len(AE_CONFIG["strides"])
+    widths = []
+    for i in range(1, blocks + 1):
+        nearest = ae_state.get(f"decoder.layers.{i}.layers.1.1.weight_v")
+        widths.append(nearest.shape[0] if nearest is not None else
+                      ae_state[f"decoder.layers.{i}.layers.1.weight_v"].shape[1])  # transposed: [in, out, k]
+    channels = widths[-1]
+    return [w // channels for w in reversed(widths[:-1])] + [first // channels]
+
+
 def uses_nearest_upsample(ae_state: dict) -> bool:
     """Whether an autoencoder state_dict has the nearest-upsampling decoder: its upsampling convs
     sit one level deeper (decoder.layers.N.layers.1.1.weight_v) than transposed ones (...layers.1.weight_v)."""
@@ -101,7 +118,8 @@ def uses_nearest_upsample(ae_state: dict) -> bool:
 
 def config_for(ae_state: dict, latent_scale: float = 1.0) -> dict:
     """model_config() for the autoencoder whose weights these are."""
-    return model_config(latent_scale, nearest_upsample=uses_nearest_upsample(ae_state))
+    return model_config(latent_scale, nearest_upsample=uses_nearest_upsample(ae_state),
+                        decoder_c_mults=decoder_c_mults(ae_state))
 
 
 def load_autoencoder(path: str, latent_scale: float = 1.0):

@@ -1,0 +1,369 @@
+#!/usr/bin/env python3
+"""An Oobleck decoder whose weights are computed, not learned: a noise vocoder of band latents.
+
+Fifteen runs of training (tools/train/README.md) left every learned decoder of band latents at
+20-28 % YAMNet agreement on held-out clips, while a noise vocoder of the same latents reaches
+about half (vocoder_ceiling.py). What a small decoder could not learn on two CPU cores is to make
+noise: its output has no randomness but the latents' excitation channels, and gradient descent
+found tonal patterns instead. This script writes that noise vocoder into the Oobleck decoder's
+own layers, so the engine runs it as any foley-mini decoder (same layer types, F16 weights):
+
+1. The amplitude. A SnakeBeta with a tiny alpha and beta = alpha^2 is x + x^2 to within
+   (alpha x)^2 / 3, so a pair of channels carrying +u and -u gives 2u^2 exactly with no linear
+   term left. The first Snake turns each band's log power into q = a0 + a1 z + a2 z^2 ~ exp(z)
+   with z = log amplitude / 32; five squarings in the residual units at 8x the latent rate make
+   q^32 = the band's amplitude, relative to a reference level per band.
+2. The noise. The first upsampling conv mixes the excitation channels into one noise channel
+   per band with eight different random mixtures per latent frame (its taps are solved so the
+   output has independent values at the eight positions).
+3. The product. (a + n)^2 - (a - n)^2 = 4an: the third residual unit forms amplitude times
+   noise per band from four squaring channels, so nothing unmodulated leaks through.
+4. The synthesis. Everything after is linear (linear Snakes), so each band's product reaches
+   the output through one fixed kernel. Those kernels are fitted by gradient descent on impulse
+   responses (fit_tail): flat gain over the band's own FFT bins, little outside, and a level
+   that does not pulse at the 375 Hz rate of the products.
+
+A product at 8x the latent rate gives each band 8 random numbers per latent frame. The same
+design as plain signal processing (no network) rebuilds held-out clips at 41.8 % agreement
+against white noise's 48.1 % (79 clips, tools/train/README.md, sixteenth run).
+Usage: vocoder_decoder.py --band-latents checkpoints/r19/band_latents.pt --out checkpoints/r20
+       [--encoder-from checkpoints/r19p/autoencoder.pt] [--fit-steps 3000]
+"""
+import argparse
+import math
+import os
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+import common
+from band_latents import WINDOW, BandLatents, band_edges
+from foley_reference.oobleck import OobleckDecoder
+
+C_MULTS = [1, 2, 8, 8]  # 128 channels at the latent rate and at 8x, where the vocoder's head lives
+POWER = 32  # q^32: five squarings
+SQUARE_ALPHA = 1e-3  # (alpha x)^2 / 3 stays under 1e-5 for the |x| < 5 these channels carry
+FIRST_ALPHA = 1e-2   # the first Snake squares z, |z| < 0.6
+LINEAR_ALPHA = 1e-4  # a linear Snake: x + 1e-8 x^2 with beta = 1
+REFERENCE_STD = 3.0  # the band level that maps to q = 1: mean + 3 std of the training frames
+PRODUCT_RATE = 8     # products at 8x the latent rate: 128 output samples per product value
+
+
+def f16(x):
+    return torch.as_tensor(x, dtype=torch.float32).half().float()
+
+
+def set_conv(conv, weight, bias=None):
+    """Weight-normed conv := `weight` ([out, in, k], or [in, out, k] for transposed) exactly: v is the
+    weight itself, g its norm; an all-zero row keeps a unit v and g = 0 (v / |v| must stay finite)."""
+    w = torch.as_tensor(weight, dtype=torch.float32).clone()
+    norm = w.pow(2).sum(dim=tuple(range(1, w.dim())), keepdim=True).sqrt()
+    zero = norm.flatten() == 0
+    w[zero] = 1.0
+    with torch.no_grad():
+        conv.weight_v.copy_(w)
+        conv.weight_g.copy_(torch.where(norm == 0, torch.zeros_like(norm), norm))
+        if conv.bias is not None:
+            conv.bias.copy_(torch.zeros_like(conv.bias) if bias is None else torch.as_tensor(bias, dtype=torch.float32))
+
+
+def set_snakes(snake, squaring, alpha=SQUARE_ALPHA):
+    """Per channel: squaring[c] True -> x + c2 x^2 with c2 ~ 1 (beta = alpha^2); False -> linear.
+    Parameters are rounded to F16 here, so the gains computed from them are the exported ones.
+    Returns c2 per channel: alpha^2 / (beta + 1e-9) in float32, as the engine and reference compute it."""
+    n = snake.alpha.numel()
+    squaring = torch.as_tensor(squaring, dtype=torch.bool)
+    log_alpha = torch.where(squaring, torch.full((n,), math.log(alpha)), torch.full((n,), math.log(LINEAR_ALPHA)))
+    log_beta = torch.where(squaring, torch.full((n,), math.log(alpha * alpha - 1e-9)), torch.zeros(n))
+    with torch.no_grad():
+        snake.alpha.copy_(f16(log_alpha))
+        snake.beta.copy_(f16(log_beta))
+    a = snake.alpha.exp()
+    return a * a / (snake.beta.exp() + 1e-9)
+
+
+def snake_value(snake, channel, x):
+    """The Snake's output for a constant input on one channel (the constant channel's level)."""
+    a, b = float(snake.alpha[channel].exp()), float(snake.beta[channel].exp())
+    return x + math.sin(a * x) ** 2 / (b + 1e-9)
+
+
+def exp_quadratic(z_lo, z_hi):
+    """(a0, a1, a2): the quadratic closest to exp(z) in relative error on [z_lo, z_hi]."""
+    z = np.linspace(z_lo, z_hi, 400)
+    basis = np.stack([np.ones_like(z), z, z * z], 1) / np.exp(z)[:, None]
+    return np.linalg.lstsq(basis, np.ones_like(z), rcond=None)[0]
+
+
+def noise_taps(bands, excitation, stride, gen):
+    """[bands, excitation, 2 * stride] taps of the first (transposed) upsampling conv: each band's
+    noise channel is its own random mixture of the excitation, a different one at each of the
+    `stride` positions of a latent frame. Output position r of frame n sums tap r + stride/2 of
+    frame n and one tap of a neighbouring frame: with the 2 * stride taps' vectors (over the
+    excitation channels) orthogonal, of squared norm 1/2, any two positions share no direction and
+    each has unit variance, so the noise is exactly white. Random but not orthogonal taps left it
+    rippled over its 187 Hz, and every 375 Hz image of the products repeated that ripple."""
+    assert 2 * stride <= excitation, "orthogonal taps need at least 2 * stride excitation channels"
+    taps = torch.empty(bands, excitation, 2 * stride, dtype=torch.float64)
+    for b in range(bands):
+        q, r = torch.linalg.qr(torch.randn(excitation, 2 * stride, generator=gen, dtype=torch.float64))
+        taps[b] = q * torch.sign(torch.diagonal(r)) / 2 ** 0.5
+    return taps
+
+
+def new_decoder():
+    return OobleckDecoder(out_channels=2, channels=common.AE_CONFIG["channels"], latent_dim=common.LATENT_DIM,
+                          c_mults=C_MULTS, strides=common.AE_CONFIG["strides"], use_snake=True, final_tanh=False,
+                          use_nearest_upsample=False)
+
+
+def build_head(dec, bands: BandLatents, seed=0):
+    """Layers 0-1 (latent rate and 8x): afterwards channels 96 + b of the 8x signal carry
+    A'_b * n_b, the band's amplitude relative to exp(REF_b) times unit noise. Returns REF_b, the
+    natural log of the reference amplitude per band, for the synthesis gains."""
+    K = bands.bands
+    E = common.LATENT_DIM - K
+    width = dec.layers[0].weight_v.shape[0]
+    assert width >= 2 * K + 1 + E and K * 4 <= width, "the decoder is too narrow for this many bands"
+    half_std = 0.5 * bands.std.double()
+    ref = 0.5 * bands.mean.double() + half_std * REFERENCE_STD  # log amplitude that maps to q = 1
+    scale = half_std / POWER  # z = 0.5 std (L - REFERENCE_STD) / POWER
+
+    # Layer 0 (k = 7, centre tap): +z_b, -z_b, a constant, the excitation.
+    const = 2 * K
+    w0 = torch.zeros(width, common.LATENT_DIM, 7, dtype=torch.float64)
+    b0 = torch.zeros(width, dtype=torch.float64)
+    for b in range(K):
+        for sign, row in ((1, b), (-1, K + b)):
+            w0[row, b, 3] = sign * scale[b]
+            b0[row] = -sign * scale[b] * REFERENCE_STD
+    b0[const] = 1.0
+    for j in range(E):
+        w0[const + 1 + j, K + j, 3] = 1.0
+    set_conv(dec.layers[0], w0, b0)
+
+    block = dec.layers[1].layers
+    c2 = set_snakes(block[0], [c < 2 * K for c in range(width)], alpha=FIRST_ALPHA)
+    const_level = snake_value(block[0], const, 1.0)
+
+    # Upsampling conv (transposed: out[8n + r] takes taps r + 4 and r + 12 of frames n and n - 1):
+    # q_b = a0 + a1 z + a2 z^2 ~ exp(z) interpolated linearly, -q_b, and the noise n_b.
+    stride = common.AE_CONFIG["strides"][-1]
+    up = block[1]
+    out8 = up.weight_v.shape[1]
+    wu = torch.zeros(width, out8, 2 * stride, dtype=torch.float64)  # [in, out, k]
+    k = torch.arange(2 * stride, dtype=torch.float64)
+    interp = torch.where(k < stride, (k + 0.5) / stride, (2 * stride - 0.5 - k) / stride)  # taps k, k + 8 sum to 1
+    z_lo, z_hi = (-3.5 - REFERENCE_STD) * scale, (4.0 - REFERENCE_STD) * scale  # where the latents live
+    for b in range(K):
+        a0, a1, a2 = exp_quadratic(float(z_lo[b]), float(z_hi[b]))
+        cp, cm = float(c2[b]), float(c2[K + b])
+        assert abs(cp - cm) < 1e-12  # the pair must square identically
+        row = torch.zeros(width, dtype=torch.float64)
+        row[b] = a1 / 2 + a2 / (2 * cp)          # S(z) = z + c2 z^2
+        row[K + b] = -a1 / 2 + a2 / (2 * cp)     # S(-z) = -z + c2 z^2
+        row[const] = a0 / const_level
+        wu[:, b] = row[:, None] * interp
+        wu[:, K + b] = -row[:, None] * interp
+    gen = torch.Generator().manual_seed(seed)
+    taps = noise_taps(K, E, stride, gen)  # [K, E, 2 stride]
+    wu[const + 1: const + 1 + E, 2 * K: 3 * K] = taps.permute(1, 0, 2)
+    set_conv(up, wu)
+    n_first, p_first = 2 * K, 3 * K
+
+    # Two residual units: q -> q^4 -> q^16, each squaring twice (S1 on the +-q pair, S2 on +-q^2).
+    for ru in block[2:4]:
+        s1, conv1, s2, conv2 = ru.layers
+        g1 = set_snakes(s1, [c < 2 * K for c in range(out8)])
+        g2 = set_snakes(s2, [c < 2 * K for c in range(out8)])
+        w1 = torch.zeros(out8, out8, 7, dtype=torch.float64)
+        w2 = torch.zeros(out8, out8, 1, dtype=torch.float64)
+        for b in range(K):
+            gb, hb = float(g1[b]), float(g2[b])
+            w1[b, b, 3] = w1[b, K + b, 3] = 1 / (2 * gb)            # q^2
+            w1[K + b, b, 3] = w1[K + b, K + b, 3] = -1 / (2 * gb)   # -q^2
+            w1[2 * K + b, b, 3], w1[2 * K + b, K + b, 3] = 0.5, -0.5  # q, through a linear S2
+            # x_q += q^4 - q and x_-q += q - q^4
+            w2[b, b, 0] = w2[b, K + b, 0] = 1 / (2 * hb)
+            w2[b, 2 * K + b, 0] = -1.0
+            w2[K + b] = -w2[b]
+        set_conv(conv1, w1)
+        set_conv(conv2, w2)
+
+    # Third unit: S1 squares q^16 to A' = q^32; S2 squares s(A' + n) and s(A' - n) in +- pairs.
+    s1, conv1, s2, conv2 = block[4].layers
+    g1 = set_snakes(s1, [c < 2 * K for c in range(out8)])
+    g2 = set_snakes(s2, [c < 4 * K for c in range(out8)])
+    w1 = torch.zeros(out8, out8, 7, dtype=torch.float64)
+    w2 = torch.zeros(out8, out8, 1, dtype=torch.float64)
+    for b in range(K):
+        gb = float(g1[b])
+        amp = torch.zeros(out8, dtype=torch.float64)
+        amp[b] = amp[K + b] = 1 / (2 * gb)
+        noise = torch.zeros(out8, dtype=torch.float64)
+        noise[n_first + b] = 1.0
+        for i, sign in enumerate((1, -1)):
+            w1[4 * b + 2 * i, :, 3] = amp + sign * noise
+            w1[4 * b + 2 * i + 1, :, 3] = -(amp + sign * noise)
+        hb = [float(g2[4 * b + i]) for i in range(4)]
+        # ((A'+n)^2 - (A'-n)^2) / 4 = A' n
+        for i, sign in enumerate((1, 1, -1, -1)):
+            w2[p_first + b, 4 * b + i, 0] = sign / (2 * hb[i]) / 4
+    set_conv(conv1, w1)
+    set_conv(conv2, w2)
+    return ref
+
+
+def product_channels(bands):
+    return slice(3 * bands, 4 * bands)
+
+
+def tail_modules(dec):
+    """The linear part: from the products at 8x to the output conv."""
+    return torch.nn.Sequential(*dec.layers[2:7])
+
+
+def band_targets(bands, nfft, transition=0.15):
+    """(in_band, care) [bands, nfft // 2 + 1] masks on an nfft-point grid: a band's own bins of
+    the band latents' 2048-point FFT, and the bins outside a transition zone at its edges."""
+    edges = band_edges(bands) * (nfft // WINDOW)
+    bins = torch.arange(nfft // 2 + 1)
+    in_band = torch.zeros(bands, bins.numel(), dtype=torch.bool)
+    care = torch.ones_like(in_band)
+    for b in range(bands):
+        lo, hi = int(edges[b]), int(edges[b + 1])
+        in_band[b, lo:hi] = True
+        margin = max(nfft // WINDOW, int(transition * (hi - lo)))
+        care[b, max(0, lo - margin):lo + margin] = False
+        care[b, max(0, hi - margin):hi + margin] = False
+        care[b, lo + margin:hi - margin] = True
+    return in_band, care
+
+
+def fit_tail(dec, bands: BandLatents, steps, log_every=250, seed=0, frames8=24, nfft=4096, lr=3e-3, batch=16,
+             leak=0.1, leak_min=1.0, leak_cap=1e2, leak_floor=1e-2, smooth=1):
+    """Fit the linear tail so an impulse on band b's product channel comes out with power 1/6 per
+    unit of |G|^2 over band b (the level at which a band of power P is made from products of
+    variance P: 768 / 128 = 6, Hann power sum over the product period) and little elsewhere,
+    weighted by how much quieter the other bands usually are. Returns the final losses."""
+    K = bands.bands
+    torch.manual_seed(seed)
+    tail = tail_modules(dec)
+    for m in tail.modules():
+        if m.__class__.__name__ == "SnakeBeta":
+            set_snakes(m, [False] * m.alpha.numel())
+            m.alpha.requires_grad_(False)
+            m.beta.requires_grad_(False)
+    convs = [m for m in tail.modules() if hasattr(m, "weight_v")]
+    for m in convs:
+        if m.bias is not None:
+            with torch.no_grad():
+                m.bias.zero_()
+            m.bias.requires_grad_(False)
+        if m.weight_v.shape[-1] == 1:  # a residual unit's last conv: start near the identity
+            with torch.no_grad():
+                m.weight_g.mul_(0.1)
+    params = [p for m in convs for p in (m.weight_v, m.weight_g)]
+    # The 8x signal also carries the amplitudes and the bare noise: only the products may pass
+    # (a transposed conv's weight norm is per input channel).
+    entry = dec.layers[2].layers[1].weight_g
+    bare = torch.ones(entry.shape[0], dtype=torch.bool)
+    bare[product_channels(K)] = False
+    with torch.no_grad():
+        entry[bare] = 0.0
+    width8 = dec.layers[2].layers[0].alpha.numel()
+    x = torch.zeros(K, width8, frames8)
+    x[torch.arange(K), product_channels(K).start + torch.arange(K), frames8 // 2] = 1.0
+    in_band, care = band_targets(K, nfft)
+    mean = bands.mean.double()
+    band_of_bin = torch.bucketize(torch.arange(nfft // 2 + 1), torch.as_tensor(band_edges(K) * (nfft // WINDOW)),
+                                  right=True).clamp(1, K) - 1
+    # leakage from band b into a bin matters as much as b is usually louder than that bin's band
+    leak_weight = (mean[:, None] - mean[band_of_bin][None, :]).exp().clamp(leak_min, leak_cap).float()
+    opt = torch.optim.Adam(params, lr=lr)
+    # constant rate, then down tenfold over the last fifth
+    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: 1.0 if s < 0.8 * steps else 0.1 ** ((s - 0.8 * steps) / (0.2 * steps)))
+    hop = common.DOWNSAMPLING // PRODUCT_RATE
+    gen = torch.Generator().manual_seed(seed)
+    for step in range(1, steps + 1):
+        pick = torch.randperm(K, generator=gen)[:batch] if step < steps else torch.arange(K)
+        out = tail(x[pick])[:, 0]  # [picked, samples], the left channel (the right one is made equal after)
+        power = torch.fft.rfft(out, n=nfft).abs().pow(2) * 6.0
+        # level over `smooth` bins (5: about 60 Hz, finer than any band)
+        log_p = (F.avg_pool1d(power[:, None], smooth, 1, smooth // 2, count_include_pad=False)[:, 0] + 1e-8).log()
+        own, others = (in_band & care)[pick], (~in_band & care)[pick]
+        inside = (log_p.pow(2) * own).sum(1) / own.sum(1).clamp_min(1)
+        weighted = power * leak_weight[pick]
+        # per bin (the shape of the skirts) and in all (a few bins of large leakage, such as DC)
+        outside = ((1 + weighted / leak_floor).log() * others).mean(1) + \
+            (1 + (weighted * others).sum(1) / (power * own).sum(1) / leak_floor).log()
+        env = out.reshape(len(pick), -1, hop).pow(2).sum(1)  # the level at each of the 128 phases of a product
+        pulse = env.var(1) / env.mean(1).pow(2)
+        loss = (inside + leak * outside + pulse).mean()
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        sched.step()
+        with torch.no_grad():
+            entry[bare] = 0.0
+        if step % log_every == 0 or step == steps:
+            print(f"tail step {step}: in-band log error {inside.mean().sqrt():.3f}, leakage {outside.mean():.3f}, "
+                  f"pulsing {pulse.mean():.3f}", flush=True)
+    out_conv = dec.layers[6]
+    with torch.no_grad():
+        out_conv.weight_v[1] = out_conv.weight_v[0]
+        out_conv.weight_g[1] = out_conv.weight_g[0]
+    return {"inside": float(inside.mean()), "outside": float(outside.mean()), "pulse": float(pulse.mean())}
+
+
+def build(bands: BandLatents, fit_steps, seed=0):
+    """(decoder, fit losses): the head computed, the tail fitted, the products scaled to their bands'
+    reference levels."""
+    dec = new_decoder()
+    ref = build_head(dec, bands, seed)
+    losses = fit_tail(dec, bands, fit_steps, seed=seed)
+    scale_products(dec, bands, ref)
+    return dec, losses
+
+
+def scale_products(dec, bands, ref):
+    """P_b = A'_b n_b, and the band's amplitude is exp(ref_b) A'_b: the third unit's last conv takes the gain."""
+    conv2 = dec.layers[1].layers[4].layers[3]
+    with torch.no_grad():
+        weight = conv2.weight().double()
+        weight[product_channels(bands.bands)] *= ref.exp()[:, None, None]
+    set_conv(conv2, weight)
+
+
+def save(dec, band_state, path, info):
+    """An autoencoder.pt as train_autoencoder.py writes it (the encoder untrained: nothing reads it)."""
+    model = common.build_foley_model(common.model_config(decoder_c_mults=C_MULTS))
+    model.pretransform.model.decoder.load_state_dict(dec.state_dict())
+    common.save_checkpoint(path, {"autoencoder": model.pretransform.model.state_dict(), "step": 0,
+                                  "band_latents": band_state, "decoder_only": True, "vocoder_decoder": info})
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--band-latents", required=True, help="band_latents.pt of the latents the DiT is trained on")
+    ap.add_argument("--out", required=True, help="directory for autoencoder.pt")
+    ap.add_argument("--fit-steps", type=int, default=5000, help="gradient steps for the synthesis kernels")
+    ap.add_argument("--seed", type=int, default=0)
+    args = ap.parse_args()
+    if args.fit_steps < 1:
+        ap.error("--fit-steps must be at least 1")
+    common.set_threads()
+    state = common.load_checkpoint(args.band_latents)
+    bands = BandLatents(state)
+    if 4 * bands.bands > new_decoder().layers[0].weight_v.shape[0]:
+        ap.error(f"{bands.bands} bands need a wider decoder than c_mults {C_MULTS}")
+    dec, losses = build(bands, args.fit_steps, args.seed)
+    os.makedirs(args.out, exist_ok=True)
+    path = os.path.join(args.out, "autoencoder.pt")
+    save(dec, state, path, {"fit_steps": args.fit_steps, "seed": args.seed, **losses})
+    print(f"saved {path}", flush=True)
+
+
+if __name__ == "__main__":
+    main()
