@@ -203,8 +203,8 @@ class TrainingPipelineTest(unittest.TestCase):
     @unittest.skipIf(torch.cuda.is_available(), "a GPU is present")
     def check_computed_decoder_exports(self, out, bands):
         """A DiT on the band latents plus vocoder_decoder.py's computed decoder export as any foley-mini:
-        the decoder's own widths and transposed upsampling in model_config.json, and a note saying its
-        weights were computed."""
+        the decoder's own widths and transposed upsampling in model_config.json, a note saying its
+        weights were computed, and the band statistics, so that import_model.py can go on from it."""
         shutil.copy(os.path.join(ROOT, "models", "foley-mini", "t5", "spiece.model"), out)
         run("train_dit.py", "--out", out, "--batch", "2", "--steps", "2", "--noise-channel-weight", "0.1")
         computed = os.path.join(self.tmp, "computed")
@@ -222,6 +222,17 @@ class TrainingPipelineTest(unittest.TestCase):
         self.assertNotIn("use_nearest_upsample", decoder)
         _, meta = common.load_f32(os.path.join(dest, "model.safetensors"))
         self.assertIn("vocoder_decoder.py", meta["decoder"])
+        # and back: import_model.py restores the band statistics, and exporting the import gives the same files
+        imported = os.path.join(self.tmp, "computed_imported")
+        run("import_model.py", "--model", dest, "--out", imported)
+        original, restored = (common.load_checkpoint(p) for p in (bands, os.path.join(imported, "band_latents.pt")))
+        self.assertEqual(restored["bands"], original["bands"])
+        self.assertTrue(torch.equal(restored["mean"], original["mean"]) and torch.equal(restored["std"], original["std"]))
+        again = os.path.join(self.tmp, "computed_again")
+        run("export.py", "--out", imported, "--dest", again)
+        for name in ("model.safetensors", "model_config.json"):
+            with open(os.path.join(dest, name), "rb") as a, open(os.path.join(again, name), "rb") as b:
+                self.assertEqual(a.read(), b.read(), name)
 
     def test_asking_for_a_gpu_that_is_not_there_is_a_clear_error(self):
         with self.assertRaisesRegex(AssertionError, "sees no CUDA GPU"):

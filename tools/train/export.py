@@ -70,6 +70,9 @@ def main():
     if "band_latents" in ae_state:  # the decoder read computed latents; the file's encoder is not their source
         meta["latents"] = (f"{ae_state['band_latents']['bands']} standardised mel-band log powers per frame, computed by "
                            "tools/train/band_latents.py; the encoder weights here do not make them")
+        # the statistics too, so import_model.py can give a later run the same latents
+        meta["band_latents"] = json.dumps({k: (v.tolist() if hasattr(v, "tolist") else v)
+                                           for k, v in ae_state["band_latents"].items()})
     if "vocoder_decoder" in ae_state:
         meta["decoder"] = "weights computed by tools/train/vocoder_decoder.py (a noise vocoder of the band latents), not trained"
     with open(os.path.join(args.dest, "model_config.json"), "w") as f:

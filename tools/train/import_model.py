@@ -7,6 +7,8 @@ does not outlive the machine; only models/foley-mini is committed).
   <out>/dit.pt           DiT + conditioners + T5, as train_dit.py saves it (trainable = ema = the
                          exported weights, which are the EMA; no optimizer state)
   <out>/spiece.model     the bilingual SentencePiece vocabulary
+  <out>/band_latents.pt  for a model of computed band latents: their statistics (from the export's
+                         metadata), for cache_latents.py --band-latents
 
 The weights come back from F16, so they are the exported ones, not the F32 originals; the step
 counts come from the export's metadata. The training scripts restart their optimizer (with a
@@ -17,6 +19,8 @@ import argparse
 import json
 import os
 import shutil
+
+import torch
 
 import common
 
@@ -43,9 +47,13 @@ def main():
     with open(os.path.join(args.model, "model_config.json")) as f:
         config = json.load(f)
     weights, meta = common.load_f32(os.path.join(args.model, "model.safetensors"))
+    bands = None
     if "latents" in meta:
-        raise SystemExit(f"{args.model} decodes computed band latents (band_latents.py), whose statistics the "
-                         "export does not hold; import_model.py imports models with learned latents only")
+        if "band_latents" not in meta:
+            raise SystemExit(f"{args.model} decodes computed band latents (band_latents.py) but was exported "
+                             "without their statistics; run band_latents.py again instead")
+        bands = {k: (torch.tensor(v, dtype=torch.float32) if isinstance(v, list) else v)
+                 for k, v in json.loads(meta["band_latents"]).items()}
     model = common.build_foley_model(config)
     model.load_state_dict(weights, strict=True)
     t5 = common.new_t5()
@@ -57,9 +65,14 @@ def main():
     noise_channels = pinned_noise_channels(model.pretransform.model)
     dit = common.dit_modules(model, t5).state_dict()
     os.makedirs(args.out, exist_ok=True)
-    common.save_checkpoint(os.path.join(args.out, "autoencoder.pt"), {
-        "autoencoder": ae_state, "step": int(meta.get("autoencoder_steps", 0)), "log": [],
-        "decoder_only": True, "noise_channels": noise_channels, "imported_from": args.model})
+    ae = {"autoencoder": ae_state, "step": int(meta.get("autoencoder_steps", 0)), "log": [],
+          "decoder_only": True, "noise_channels": noise_channels, "imported_from": args.model}
+    if bands is not None:  # band latents: their statistics for cache_latents.py, as band_latents.py writes them
+        ae["band_latents"] = bands
+        common.save_checkpoint(os.path.join(args.out, "band_latents.pt"), bands)
+    if "decoder" in meta:
+        ae["vocoder_decoder"] = {"imported_from": args.model}
+    common.save_checkpoint(os.path.join(args.out, "autoencoder.pt"), ae)
     common.save_checkpoint(os.path.join(args.out, "dit.pt"), {
         "trainable": dit, "ema": dit, "step": int(meta.get("dit_steps", 0)), "log": [],
         "latent_std": float(config["model"]["pretransform"]["scale"]), "imported_from": args.model})

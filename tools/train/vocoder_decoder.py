@@ -13,21 +13,21 @@ own layers, so the engine runs it as any foley-mini decoder (same layer types, F
    term left. The first Snake turns each band's log power into q = a0 + a1 z + a2 z^2 ~ exp(z)
    with z = log amplitude / 32; five squarings in the residual units at 8x the latent rate make
    q^32 = the band's amplitude, relative to a reference level per band.
-2. The noise. The first upsampling conv mixes the excitation channels into one noise channel
-   per band with eight different random mixtures per latent frame (its taps are solved so the
-   output has independent values at the eight positions).
+2. The noise. The first upsampling conv (transposed, so that each of a latent frame's 8 output
+   positions has taps of its own) mixes the excitation channels into one noise channel per band:
+   orthogonal tap vectors make it exactly white, with the same level at every position.
 3. The product. (a + n)^2 - (a - n)^2 = 4an: the third residual unit forms amplitude times
    noise per band from four squaring channels, so nothing unmodulated leaks through.
 4. The synthesis. Everything after is linear (linear Snakes), so each band's product reaches
    the output through one fixed kernel. Those kernels are fitted by gradient descent on impulse
    responses (fit_tail): flat gain over the band's own FFT bins, little outside, and a level
-   that does not pulse at the 375 Hz rate of the products.
+   that does not pulse within the products' 128-sample period.
 
-A product at 8x the latent rate gives each band 8 random numbers per latent frame. The same
-design as plain signal processing (no network) rebuilds held-out clips at 41.8 % agreement
-against white noise's 48.1 % (79 clips, tools/train/README.md, sixteenth run).
-Usage: vocoder_decoder.py --band-latents checkpoints/r19/band_latents.pt --out checkpoints/r20
-       [--encoder-from checkpoints/r19p/autoencoder.pt] [--fit-steps 3000]
+Why transposed convs: nearest upsampling of a 375 Hz product puts exact zeros at every multiple
+of 375 Hz into every path, and YAMNet heard the rippled spectrum as Music (22.7 % agreement).
+With this decoder held-out clips are heard as their original in 47-51 % (white-noise vocoder
+of the same latents: 51.3 %; the best learned decoder: 27.9 %; tools/train/README.md, sixteenth run).
+Usage: vocoder_decoder.py --band-latents checkpoints/r19/band_latents.pt --out checkpoints/r21 [--fit-steps 5000]
 """
 import argparse
 import math
@@ -102,8 +102,9 @@ def noise_taps(bands, excitation, stride, gen):
     `stride` positions of a latent frame. Output position r of frame n sums tap r + stride/2 of
     frame n and one tap of a neighbouring frame: with the 2 * stride taps' vectors (over the
     excitation channels) orthogonal, of squared norm 1/2, any two positions share no direction and
-    each has unit variance, so the noise is exactly white. Random but not orthogonal taps left it
-    rippled over its 187 Hz, and every 375 Hz image of the products repeated that ripple."""
+    each has unit variance, so the noise is exactly white. Independent random taps gave each
+    position a level of its own (a spread of sqrt(2/64), 18 %, in variance), the same in every
+    frame: a rattle at the 47 Hz frame rate."""
     assert 2 * stride <= excitation, "orthogonal taps need at least 2 * stride excitation channels"
     taps = torch.empty(bands, excitation, 2 * stride, dtype=torch.float64)
     for b in range(bands):
