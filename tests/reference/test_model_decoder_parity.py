@@ -10,7 +10,6 @@ import argparse
 import json
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
 
@@ -20,7 +19,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 sys.path.insert(0, os.path.join(ROOT, "tools", "train"))
 
 import common  # noqa: E402
-from foley_reference import save_safetensors  # noqa: E402
+from decoder_check import check_decoder, write_decoder_cases  # noqa: E402
 
 
 def write_cases(model_dir, folder):
@@ -28,19 +27,8 @@ def write_cases(model_dir, folder):
         model = common.build_foley_model(json.load(f))
     model.load_state_dict(common.load_f32(os.path.join(model_dir, "model.safetensors"))[0], strict=True)
     decoder = model.pretransform.model.decoder
-    latent_dim = model.pretransform.model.decoder.layers[0].weight_v.shape[1]
-    gen = torch.Generator().manual_seed(0)
-    cases = {}
-    with torch.no_grad():
-        z = torch.randn(1, latent_dim, 24, generator=gen)
-        cases["decode.latent"], cases["decode.audio"] = z, decoder(z)
-        z2 = torch.randn(1, latent_dim, 6, generator=gen)
-        trace = []
-        cases["decode2.latent"], cases["decode2.audio"] = z2, decoder(z2, trace=trace)
-        for i, out in enumerate(trace):
-            cases[f"decode2.layer{i}"] = out
-    save_safetensors({k: v.contiguous() for k, v in cases.items()}, os.path.join(folder, "cases.safetensors"))
-    return len(trace)
+    latent_dim = decoder.layers[0].weight_v.shape[1]
+    return write_decoder_cases(decoder, latent_dim, folder, torch.Generator().manual_seed(0))
 
 
 def main():
@@ -53,13 +41,7 @@ def main():
         folder = os.path.join(tmp, "model")
         shutil.copytree(args.model, folder)
         layers = write_cases(args.model, folder)
-        run = subprocess.run([args.foley, "check", folder], capture_output=True, text=True)
-        print(run.stdout + run.stderr)
-        checked = [line for line in run.stdout.splitlines() if line.startswith(("decode.", "decode2."))]
-        if run.returncode != 0:
-            raise SystemExit(f"foley check failed on {args.model}'s decoder")
-        if len(checked) < 3 + layers:  # decode.audio twice (whole, chunked), decode2.audio, every layer
-            raise SystemExit(f"foley check compared only {len(checked)} decoder cases")
+        check_decoder(args.foley, folder, layers, f"{args.model}'s decoder")
     print(f"ok: the engine decodes {args.model} as the reference does")
 
 

@@ -9,7 +9,6 @@ usage: test_nearest_upsample_parity.py --foley PATH_TO_FOLEY_CLI"""
 import argparse
 import json
 import os
-import subprocess
 import sys
 import tempfile
 import warnings
@@ -22,7 +21,8 @@ warnings.filterwarnings("ignore", message="Using padding=.same. with even kernel
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, os.path.join(ROOT, "tools", "reference"))
 
-from foley_reference import build_model, save_safetensors  # noqa: E402
+from decoder_check import check_decoder, write_decoder_cases  # noqa: E402
+from foley_reference import build_model  # noqa: E402
 from foley_reference.oobleck import NearestUpsample  # noqa: E402
 
 SAOS = os.path.join(ROOT, "tests", "data", "saos-tiny")
@@ -58,18 +58,7 @@ def write_fixture(folder):
     with open(os.path.join(folder, "model_config.json"), "w") as f:
         json.dump(config, f)
     model.save_weights(os.path.join(folder, "model.safetensors"))
-    decoder = model.pretransform.model.decoder
-    cases = {}
-    with torch.no_grad():
-        z = torch.randn(1, 8, 20)
-        cases["decode.latent"], cases["decode.audio"] = z, decoder(z)
-        z2 = torch.randn(1, 8, 6)
-        trace = []
-        cases["decode2.latent"], cases["decode2.audio"] = z2, decoder(z2, trace=trace)
-        for i, out in enumerate(trace):
-            cases[f"decode2.layer{i}"] = out
-    save_safetensors({k: v.contiguous() for k, v in cases.items()}, os.path.join(folder, "cases.safetensors"))
-    return len(trace)
+    return write_decoder_cases(model.pretransform.model.decoder, 8, folder)
 
 
 def main():
@@ -79,13 +68,7 @@ def main():
     check_official_formulation()
     with tempfile.TemporaryDirectory() as tmp:
         layers = write_fixture(tmp)
-        run = subprocess.run([args.foley, "check", tmp], capture_output=True, text=True)
-        print(run.stdout + run.stderr)
-        checked = [line for line in run.stdout.splitlines() if line.startswith(("decode.", "decode2."))]
-        if run.returncode != 0:
-            raise SystemExit("foley check failed on the nearest-upsample decoder")
-        if len(checked) < 3 + layers:  # decode.audio twice (whole, chunked), decode2.audio, every layer
-            raise SystemExit(f"foley check compared only {len(checked)} decoder cases")
+        check_decoder(args.foley, tmp, layers, "the nearest-upsample decoder")
     print("ok: the engine's nearest-upsample decoder matches the reference")
 
 
