@@ -24,6 +24,7 @@ TRAIN = os.path.join(ROOT, "tools", "train")
 sys.path.insert(0, TRAIN)
 
 import common  # noqa: E402
+from band_latents import BandLatents  # noqa: E402
 from excitation_vocoder import mixing_weights  # noqa: E402
 
 COLUMNS = ("clip", "package", "path", "licence", "seconds", "source_rate", "category", "split",
@@ -222,6 +223,15 @@ class TrainingPipelineTest(unittest.TestCase):
         self.assertNotIn("use_nearest_upsample", decoder)
         _, meta = common.load_f32(os.path.join(dest, "model.safetensors"))
         self.assertIn("vocoder_decoder.py", meta["decoder"])
+        # the evaluation encodes clips for this decoder with the export's band statistics, in latent units
+        sys.path.insert(0, os.path.join(ROOT, "tools", "eval"))
+        import run_eval
+        scale = common.load_checkpoint(os.path.join(computed, "dit.pt"))["latent_std"]
+        encode = run_eval.band_latent_encoder(dest, scale)
+        audio = torch.randn(1, 2, 8 * common.DOWNSAMPLING) * 0.1
+        expected = BandLatents(common.load_checkpoint(bands)).posterior(audio)[0]
+        self.assertTrue(torch.allclose(encode(audio, sample=False) * scale, expected, atol=1e-5))
+        self.assertIsNone(run_eval.band_latent_encoder(os.path.join(ROOT, "tests", "data", "saos-tiny"), 1.0))
         # and back: import_model.py restores the band statistics, and exporting the import gives the same files
         imported = os.path.join(self.tmp, "computed_imported")
         run("import_model.py", "--model", dest, "--out", imported)

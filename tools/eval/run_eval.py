@@ -186,6 +186,24 @@ def load_training_autoencoder(ckpt_path):
     return model.eval(), checkpoint.get("step"), encode
 
 
+def band_latent_encoder(model_dir, scale):
+    """encode(audio, sample) for an export whose decoder reads computed band latents (its metadata
+    holds their statistics: tools/train/export.py), in the pretransform's units (latents / scale);
+    None for an export of a learned autoencoder, whose own encoder makes its latents."""
+    sys.path.insert(0, os.path.join(ROOT, "tools/train"))
+    import common
+    from band_latents import BandLatents
+    _, meta = common.load_f32(os.path.join(model_dir, "model.safetensors"))
+    if "band_latents" not in meta:
+        return None
+    bands = BandLatents({k: (torch.tensor(v) if isinstance(v, list) else v)
+                         for k, v in json.loads(meta["band_latents"]).items()})
+
+    def encode(audio, sample=True):
+        return (bands.sample(audio) if sample else bands.posterior(audio)[0]) / scale
+    return encode
+
+
 def band_vocoder_decoder(band_latents_path, scale, excitation="white"):
     sys.path.insert(0, os.path.join(ROOT, "tools/train"))
     import common
@@ -662,8 +680,12 @@ def main() -> int:
     elif args.model:
         try:
             model = load_reference_model(args.model)
+            encode = band_latent_encoder(args.model, model.pretransform.scale)
         except Exception as e:  # report, continue with what we can do
             notes.append(f"could not load {args.model} with the PyTorch reference: {e}")
+        if encode is not None:
+            notes.append("autoencoder stage: the model's decoder reads computed band latents (tools/train/"
+                         "band_latents.py, statistics from the export's metadata), so they encode the clips")
         if args.band_vocoder and model is not None:
             model.pretransform.decode = band_vocoder_decoder(args.band_vocoder, model.pretransform.scale,
                                                              args.band_vocoder_excitation)
