@@ -35,11 +35,10 @@ import os
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 
 import common
 from band_latents import WINDOW, BandLatents, band_edges
-from foley_reference.oobleck import OobleckDecoder
+from foley_reference.oobleck import OobleckDecoder, SnakeBeta
 
 C_MULTS = [1, 2, 8, 8]  # 128 channels at the latent rate and at 8x, where the vocoder's head lives
 POWER = 32  # q^32: five squarings
@@ -120,7 +119,7 @@ def new_decoder():
 
 
 def build_head(dec, bands: BandLatents, seed=0):
-    """Layers 0-1 (latent rate and 8x): afterwards channels 96 + b of the 8x signal carry
+    """Layers 0-1 (latent rate and 8x): afterwards product_channels of the 8x signal carry
     A'_b * n_b, the band's amplitude relative to exp(REF_b) times unit noise. Returns REF_b, the
     natural log of the reference amplitude per band, for the synthesis gains."""
     K = bands.bands
@@ -148,7 +147,8 @@ def build_head(dec, bands: BandLatents, seed=0):
     c2 = set_snakes(block[0], [c < 2 * K for c in range(width)], alpha=FIRST_ALPHA)
     const_level = snake_value(block[0], const, 1.0)
 
-    # Upsampling conv (transposed: out[8n + r] takes taps r + 4 and r + 12 of frames n and n - 1):
+    # Upsampling conv (transposed: out[8n + r] takes tap r + 4 of frame n and tap r + 12 of frame
+    # n - 1, or tap r - 4 of frame n + 1; each pair of taps k, k + 8 makes one output position):
     # q_b = a0 + a1 z + a2 z^2 ~ exp(z) interpolated linearly, -q_b, and the noise n_b.
     stride = common.AE_CONFIG["strides"][-1]
     up = block[1]
@@ -192,7 +192,7 @@ def build_head(dec, bands: BandLatents, seed=0):
         set_conv(conv1, w1)
         set_conv(conv2, w2)
 
-    # Third unit: S1 squares q^16 to A' = q^32; S2 squares s(A' + n) and s(A' - n) in +- pairs.
+    # Third unit: S1 squares q^16 to A' = q^32; S2 squares A' + n and A' - n, each in a +- pair.
     s1, conv1, s2, conv2 = block[4].layers
     g1 = set_snakes(s1, [c < 2 * K for c in range(out8)])
     g2 = set_snakes(s2, [c < 4 * K for c in range(out8)])
@@ -242,8 +242,12 @@ def band_targets(bands, nfft, transition=0.15):
     return in_band, care
 
 
-def fit_tail(dec, bands: BandLatents, steps, log_every=250, seed=0, frames8=24, nfft=4096, lr=3e-3, batch=16,
-             leak=0.1, leak_min=1.0, leak_cap=1e2, leak_floor=1e-2, smooth=1):
+LEAK_WEIGHT = 0.1      # of the leakage terms against the in-band term
+LEAK_FLOOR = 1e-2      # leakage under 1 % of the in-band power (-20 dB) costs little, and leakage into
+LEAK_LOUDER_CAP = 1e2  # bins whose band is usually quieter counts that many times more, up to 100x
+
+
+def fit_tail(dec, bands: BandLatents, steps, log_every=250, seed=0, frames8=24, nfft=4096, lr=3e-3, batch=16):
     """Fit the linear tail so an impulse on band b's product channel comes out with power 1/6 per
     unit of |G|^2 over band b (the level at which a band of power P is made from products of
     variance P: 768 / 128 = 6, Hann power sum over the product period) and little elsewhere,
@@ -252,7 +256,7 @@ def fit_tail(dec, bands: BandLatents, steps, log_every=250, seed=0, frames8=24, 
     torch.manual_seed(seed)
     tail = tail_modules(dec)
     for m in tail.modules():
-        if m.__class__.__name__ == "SnakeBeta":
+        if isinstance(m, SnakeBeta):
             set_snakes(m, [False] * m.alpha.numel())
             m.alpha.requires_grad_(False)
             m.beta.requires_grad_(False)
@@ -281,7 +285,7 @@ def fit_tail(dec, bands: BandLatents, steps, log_every=250, seed=0, frames8=24, 
     band_of_bin = torch.bucketize(torch.arange(nfft // 2 + 1), torch.as_tensor(band_edges(K) * (nfft // WINDOW)),
                                   right=True).clamp(1, K) - 1
     # leakage from band b into a bin matters as much as b is usually louder than that bin's band
-    leak_weight = (mean[:, None] - mean[band_of_bin][None, :]).exp().clamp(leak_min, leak_cap).float()
+    leak_weight = (mean[:, None] - mean[band_of_bin][None, :]).exp().clamp(1.0, LEAK_LOUDER_CAP).float()
     opt = torch.optim.Adam(params, lr=lr)
     # constant rate, then down tenfold over the last fifth
     sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: 1.0 if s < 0.8 * steps else 0.1 ** ((s - 0.8 * steps) / (0.2 * steps)))
@@ -291,17 +295,16 @@ def fit_tail(dec, bands: BandLatents, steps, log_every=250, seed=0, frames8=24, 
         pick = torch.randperm(K, generator=gen)[:batch] if step < steps else torch.arange(K)
         out = tail(x[pick])[:, 0]  # [picked, samples], the left channel (the right one is made equal after)
         power = torch.fft.rfft(out, n=nfft).abs().pow(2) * 6.0
-        # level over `smooth` bins (5: about 60 Hz, finer than any band)
-        log_p = (F.avg_pool1d(power[:, None], smooth, 1, smooth // 2, count_include_pad=False)[:, 0] + 1e-8).log()
+        log_p = (power + 1e-8).log()
         own, others = (in_band & care)[pick], (~in_band & care)[pick]
         inside = (log_p.pow(2) * own).sum(1) / own.sum(1).clamp_min(1)
         weighted = power * leak_weight[pick]
         # per bin (the shape of the skirts) and in all (a few bins of large leakage, such as DC)
-        outside = ((1 + weighted / leak_floor).log() * others).mean(1) + \
-            (1 + (weighted * others).sum(1) / (power * own).sum(1) / leak_floor).log()
+        outside = ((1 + weighted / LEAK_FLOOR).log() * others).mean(1) + \
+            (1 + (weighted * others).sum(1) / (power * own).sum(1) / LEAK_FLOOR).log()
         env = out.reshape(len(pick), -1, hop).pow(2).sum(1)  # the level at each of the 128 phases of a product
         pulse = env.var(1) / env.mean(1).pow(2)
-        loss = (inside + leak * outside + pulse).mean()
+        loss = (inside + LEAK_WEIGHT * outside + pulse).mean()
         opt.zero_grad()
         loss.backward()
         opt.step()
