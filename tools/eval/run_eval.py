@@ -192,12 +192,11 @@ def band_latent_encoder(model_dir, scale):
     None for an export of a learned autoencoder, whose own encoder makes its latents."""
     sys.path.insert(0, os.path.join(ROOT, "tools/train"))
     import common
-    from band_latents import BandLatents
+    from band_latents import BandLatents, state_from_json
     _, meta = common.load_f32(os.path.join(model_dir, "model.safetensors"))
     if "band_latents" not in meta:
         return None
-    bands = BandLatents({k: (torch.tensor(v) if isinstance(v, list) else v)
-                         for k, v in json.loads(meta["band_latents"]).items()})
+    bands = BandLatents(state_from_json(meta["band_latents"]))
 
     def encode(audio, sample=True):
         return (bands.sample(audio) if sample else bands.posterior(audio)[0]) / scale

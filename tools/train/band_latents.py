@@ -17,6 +17,7 @@ Usage (fits the per-band statistics on the training split, writes <out>/band_lat
   band_latents.py --cache data-cache --out checkpoints/r14 [--bands 32]
 """
 import argparse
+import json
 import os
 import random
 
@@ -89,6 +90,15 @@ class BandLatents:
         """A latent sample from already computed features(x) (training reuses them for --cycle-weight)."""
         mean, std = self.posterior_of(f)
         return mean + std * torch.randn_like(mean)
+
+
+def state_to_json(state):
+    """The fitted statistics as text, for an export's metadata (float32 values round-trip exactly)."""
+    return json.dumps({k: (v.tolist() if torch.is_tensor(v) else v) for k, v in state.items()})
+
+
+def state_from_json(text):
+    return {k: (torch.tensor(v, dtype=torch.float32) if isinstance(v, list) else v) for k, v in json.loads(text).items()}
 
 
 def fit(cache, bands, clips=600, seed=0):

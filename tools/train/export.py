@@ -21,6 +21,7 @@ import wave
 import numpy as np
 import torch
 
+import band_latents
 import common
 from foley_reference import T5PromptEncoder, save_safetensors
 
@@ -71,8 +72,7 @@ def main():
         meta["latents"] = (f"{ae_state['band_latents']['bands']} standardised mel-band log powers per frame, computed by "
                            "tools/train/band_latents.py; the encoder weights here do not make them")
         # the statistics too, so import_model.py can give a later run the same latents
-        meta["band_latents"] = json.dumps({k: (v.tolist() if hasattr(v, "tolist") else v)
-                                           for k, v in ae_state["band_latents"].items()})
+        meta["band_latents"] = band_latents.state_to_json(ae_state["band_latents"])
     if "vocoder_decoder" in ae_state:
         meta["decoder"] = "weights computed by tools/train/vocoder_decoder.py (a noise vocoder of the band latents), not trained"
     with open(os.path.join(args.dest, "model_config.json"), "w") as f:

@@ -20,8 +20,7 @@ import json
 import os
 import shutil
 
-import torch
-
+import band_latents
 import common
 
 
@@ -52,8 +51,7 @@ def main():
         if "band_latents" not in meta:
             raise SystemExit(f"{args.model} decodes computed band latents (band_latents.py) but was exported "
                              "without their statistics; run band_latents.py again instead")
-        bands = {k: (torch.tensor(v, dtype=torch.float32) if isinstance(v, list) else v)
-                 for k, v in json.loads(meta["band_latents"]).items()}
+        bands = band_latents.state_from_json(meta["band_latents"])
     model = common.build_foley_model(config)
     model.load_state_dict(weights, strict=True)
     t5 = common.new_t5()
