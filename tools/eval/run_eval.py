@@ -179,10 +179,7 @@ def load_training_autoencoder(ckpt_path):
     model, checkpoint = common.load_autoencoder(ckpt_path)
     encode = model.pretransform.encode
     if "band_latents" in checkpoint:
-        bands = BandLatents(checkpoint["band_latents"])
-
-        def encode(audio, sample=True):
-            return bands.sample(audio) if sample else bands.posterior(audio)[0]
+        encode = BandLatents(checkpoint["band_latents"]).encode
     return model.eval(), checkpoint.get("step"), encode
 
 
@@ -191,16 +188,13 @@ def band_latent_encoder(model_dir, scale):
     holds their statistics: tools/train/export.py), in the pretransform's units (latents / scale);
     None for an export of a learned autoencoder, whose own encoder makes its latents."""
     sys.path.insert(0, os.path.join(ROOT, "tools/train"))
-    import common
     from band_latents import BandLatents, state_from_json
-    _, meta = common.load_f32(os.path.join(model_dir, "model.safetensors"))
+    from foley_reference.safetensors_io import read_header
+    meta = read_header(os.path.join(model_dir, "model.safetensors"))[0].get("__metadata__") or {}
     if "band_latents" not in meta:
         return None
     bands = BandLatents(state_from_json(meta["band_latents"]))
-
-    def encode(audio, sample=True):
-        return (bands.sample(audio) if sample else bands.posterior(audio)[0]) / scale
-    return encode
+    return lambda audio, sample=True: bands.encode(audio, sample) / scale
 
 
 def band_vocoder_decoder(band_latents_path, scale, excitation="white"):

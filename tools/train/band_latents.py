@@ -86,6 +86,10 @@ class BandLatents:
     def sample(self, x):
         return self.sample_of(self.features(x))
 
+    def encode(self, x, sample=True):
+        """The VAE encoder's interface: a latent sample, or the posterior mean."""
+        return self.sample(x) if sample else self.posterior(x)[0]
+
     def sample_of(self, f):
         """A latent sample from already computed features(x) (training reuses them for --cycle-weight)."""
         mean, std = self.posterior_of(f)
