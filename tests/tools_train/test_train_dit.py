@@ -21,14 +21,16 @@ class FixedTokenizer:
 
 
 def fake_latents():
-    """Three clips: two share the caption "dying", one "door" is 5 frames long."""
-    def clip(caption, frames):
+    """Four clips: two share the caption "dying"; a "door" and a "rain loop" are 5 frames long, the
+    door died away by its end, the loop was cut off loud."""
+    def clip(caption, frames, category="human", tail_drop_db=0.0):
         return {"mean": torch.randn(common.LATENT_DIM, frames).half(),
                 "std": torch.full((common.LATENT_DIM, frames), 0.1).half(),
                 "seconds": frames * common.DOWNSAMPLING / common.SAMPLE_RATE, "caption_en": caption,
-                "caption_zh": caption, "category": "human"}
+                "caption_zh": caption, "category": category, "tail_drop_db": tail_drop_db}
     return {"clips": {"a": clip("dying", common.MAX_FRAMES), "b": clip("dying", common.MAX_FRAMES),
-                      "c": clip("door", 5)},
+                      "c": clip("door", 5, "door", tail_drop_db=45.0),
+                      "d": clip("rain loop", 5, "weather", tail_drop_db=2.0)},
             "latent_std": 2.0, "silence": torch.zeros(common.LATENT_DIM).half()}
 
 
@@ -59,25 +61,50 @@ class BatcherTest(unittest.TestCase):
                 self.assertEqual(content[i, 0, :valid].min(), 1.0)
                 self.assertLessEqual(valid, frames)
                 expected_seconds = valid * common.DOWNSAMPLING / common.SAMPLE_RATE
-                if valid < frames:  # the short clip: silence latent after its 5 frames
+                if valid < frames:  # a short clip: silence latent after its 5 frames
                     self.assertEqual(valid, 5)
                     self.assertTrue(torch.equal(x0[i, :, valid:], torch.zeros_like(x0[i, :, valid:])))
                 self.assertAlmostEqual(seconds[i], expected_seconds, places=5)
             self.assertEqual(int(mask[0].sum()), 3)  # two pieces + </s>
 
-    def test_fill_window_makes_the_short_clip_and_its_silence_the_whole_requested_sound(self):
+    def test_fill_window_makes_an_ended_event_and_its_silence_the_whole_requested_sound(self):
         batcher = train_dit.Batcher(fake_latents(), FixedTokenizer(), seed=3, fill_window=1.0)
-        short = 0
-        for _ in range(20):
-            x0, seconds, _, _, _, content = batcher.batch(4)
+        seen = set()
+        for _ in range(30):
+            x0, seconds, _, _, cats, content = batcher.batch(4)
             frames = x0.shape[-1]
             window_seconds = frames * common.DOWNSAMPLING / common.SAMPLE_RATE
-            for i in range(4):
-                self.assertEqual(float(content[i].min()), 1.0)  # every frame is weighted as sound
-                self.assertAlmostEqual(seconds[i], window_seconds, places=5)
-                if torch.equal(x0[i, :, 5:], torch.zeros_like(x0[i, :, 5:])):
-                    short += 1  # the 5-frame door, silence after it
-        self.assertGreater(short, 0)
+            for i, cat in enumerate(cats):
+                seen.add(cat)
+                if cat == "weather":  # the loop cut off loud keeps its own length: no texture stops early
+                    self.assertEqual(int(content[i, 0].sum()), 5)
+                    self.assertAlmostEqual(seconds[i], 5 * common.DOWNSAMPLING / common.SAMPLE_RATE, places=5)
+                else:  # the door (silence after its 5 frames) and the long clips fill the window
+                    self.assertEqual(float(content[i].min()), 1.0)
+                    self.assertAlmostEqual(seconds[i], window_seconds, places=5)
+        self.assertEqual(seen, {"human", "door", "weather"})
+
+    def test_fill_window_needs_cached_tail_levels(self):
+        latents = fake_latents()
+        del latents["clips"]["c"]["tail_drop_db"]
+        train_dit.Batcher(latents, FixedTokenizer(), seed=0)  # not needed without --fill-window
+        with self.assertRaises(SystemExit) as caught:
+            train_dit.Batcher(latents, FixedTokenizer(), seed=0, fill_window=0.3)
+        self.assertIn("run cache_latents.py again", str(caught.exception))
+
+
+class TailDropTest(unittest.TestCase):
+    """cache_latents.tail_drop_db: which clips --fill-window may take."""
+
+    def test_a_decay_ends_far_under_its_peak_and_a_loop_does_not(self):
+        import numpy as np
+        import cache_latents
+        frames = 40 * common.DOWNSAMPLING
+        noise = np.random.default_rng(0).standard_normal((2, frames))
+        decay = np.exp(-np.arange(frames) / (4 * common.DOWNSAMPLING))  # -2.2 dB per frame
+        self.assertGreater(cache_latents.tail_drop_db((8000 * noise * decay).astype(np.int16)), 60.0)
+        self.assertLess(cache_latents.tail_drop_db((8000 * noise).astype(np.int16)), 3.0)
+        self.assertEqual(cache_latents.tail_drop_db(np.zeros((2, common.DOWNSAMPLING), np.int16)), 0.0)
 
 
 class CrossAttentionTest(unittest.TestCase):

@@ -7,8 +7,14 @@ renders a clip, YAMNet (peak-normalised 16 kHz mono, of the clip's audible part 
 --whole-clip: a listener ignores the silence after a one-shot, YAMNet's average does not) gives
 its top 5, and a hit is any class of the prompt's category (category_map.py) in that top 5.
 Writes a markdown table.
+
+--real MANIFEST calibrates the proxy instead: the same ear on the dataset's own clips of each
+prompt's category (what a model trained on them could at best be heard as), and with --vocoded
+also on those clips rebuilt from their 32 band latents by the noise vocoder
+(tools/train/vocoder_ceiling.py, what foley-mini's computed decoder makes of perfect latents).
 Usage: listen_proxy.py --engine build/cli/foley --model models/foley-mini [--seeds 4]
        [--seconds 5] [--out tools/eval/results/LISTEN_PROXY.md]
+       listen_proxy.py --real data-cache/manifest.tsv [--vocoded] [--max-clips 40] [--out ...]
 """
 import argparse
 import os
@@ -17,6 +23,7 @@ import sys
 import tempfile
 import time
 
+import numpy as np
 import torch
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -24,17 +31,95 @@ sys.path.insert(0, HERE)
 
 import audio_io  # noqa: E402
 import category_map  # noqa: E402
+import manifest as manifest_mod  # noqa: E402
 import yamnet  # noqa: E402
 
 PROMPTS = ["door slam", "explosion", "footsteps on gravel", "雨声"]
+VOCODER_BANDS = 32  # foley-mini's band latents
+
+
+class Ear:
+    """YAMNet's verdict on 48 kHz audio for a prompt's category: (hit, top 5 described)."""
+
+    def __init__(self, whole_clip):
+        self.net = yamnet.default_model()
+        self.whole_clip = whole_clip
+
+    def accepted(self, prompt):
+        cat = category_map.categorize(prompt)
+        return set(category_map.accepted_indices(cat, self.net.class_names)) if cat else set()
+
+    def hear(self, audio, sr, accepted):
+        mono = audio_io.to_mono_16k(audio, sr)
+        if not self.whole_clip:
+            mono = audio_io.audible_part(mono, 16000)
+        result = self.net(audio_io.peak_normalize(mono))
+        top = result.top(5)
+        desc = ", ".join(f"{self.net.class_names[i]} ({result.scores[i]:.2f})" for i in top)
+        return bool(accepted & set(top)), desc
+
+
+def clips_of(clips, prompt, limit):
+    """The manifest's clips whose English caption falls in the prompt's category, in manifest order."""
+    cat = category_map.categorize(prompt)
+    if cat is None:
+        return []
+
+    def same(clip):
+        own = category_map.categorize(clip.caption_en)
+        return own is not None and own.name == cat.name
+    return [c for c in clips if same(c)][:limit]
+
+
+def noise_vocoded(audio):
+    """[frames, channels] at 48 kHz -> the 32-band noise vocoder's rebuild, the same shape."""
+    sys.path.insert(0, os.path.join(HERE, "..", "train"))
+    import vocoder_ceiling
+    x = torch.from_numpy(np.ascontiguousarray(audio.T[None], dtype=np.float64))
+    return vocoder_ceiling.noise_vocoder(x, VOCODER_BANDS)[0].numpy().T
+
+
+def generated_rows(ear, args, prompt, accepted, tmp):
+    """Yields (seed, hit, desc) for the engine's clips of `prompt`."""
+    for seed in range(args.seeds):
+        path = os.path.join(tmp, f"clip_{seed}.wav")
+        t0 = time.time()
+        subprocess.run([args.engine, "generate", "--model", args.model, prompt, "--duration",
+                        f"{args.seconds:g}", "--seed", str(seed), "--cfg", f"{args.cfg:g}", "-o", path],
+                       check=True, capture_output=True)
+        gen_s = time.time() - t0
+        data, sr = audio_io.read(path)
+        hit, desc = ear.hear(data, sr, accepted)
+        print(f"{prompt!r} seed {seed} ({gen_s:.1f} s): {desc} {'HIT' if hit else ''}", flush=True)
+        yield seed, hit, desc
+
+
+def real_rows(ear, args, prompt, accepted, clips):
+    """Yields (clip caption, hits, descs): the original's verdict, then (--vocoded) the rebuild's."""
+    for clip in clips_of(clips, prompt, args.max_clips):
+        try:
+            data, sr = audio_io.read(clip.path)
+        except (audio_io.AudioError, OSError) as e:
+            print(f"skipped {clip.id}: {e}", file=sys.stderr)
+            continue
+        x = audio_io.resample(data.astype(np.float64), sr, 48000)[: int(args.seconds * 48000)]
+        x = np.pad(x, ((0, max(0, 48000 - len(x))), (0, 0)))  # at least YAMNet's one second, and the vocoder's window
+        versions = [x] + ([noise_vocoded(x)] if args.vocoded else [])
+        verdicts = [ear.hear(v, 48000, accepted) for v in versions]
+        print(f"{prompt!r} {clip.id} {clip.caption_en!r}: " + " | ".join(d for _, d in verdicts), flush=True)
+        yield f"{clip.caption_en} (`{clip.id}`)", [h for h, _ in verdicts], [d for _, d in verdicts]
 
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--engine", required=True)
-    ap.add_argument("--model", required=True)
+    ap.add_argument("--engine")
+    ap.add_argument("--model")
+    ap.add_argument("--real", metavar="MANIFEST", help="score the manifest's clips of each prompt's category "
+                    "instead of generated ones")
+    ap.add_argument("--vocoded", action="store_true", help="with --real: also their band-latent noise vocoding")
+    ap.add_argument("--max-clips", type=int, default=40, help="with --real: clips per prompt")
     ap.add_argument("--seeds", type=int, default=4)
-    ap.add_argument("--seconds", type=float, default=5.0)
+    ap.add_argument("--seconds", type=float, default=5.0, help="generated duration; with --real, the most of each clip")
     ap.add_argument("--cfg", type=float, default=4.5)
     ap.add_argument("--prompts", nargs="*", default=PROMPTS)
     ap.add_argument("--out", default=os.path.join(HERE, "results", "LISTEN_PROXY.md"))
@@ -43,46 +128,55 @@ def main():
                     help="score the whole clip, silence after the sound included (default: its audible part, "
                          "audio_io.audible_part)")
     args = ap.parse_args()
+    if args.real is None and not (args.engine and args.model):
+        ap.error("give --engine and --model, or --real MANIFEST")
+    if args.vocoded and args.real is None:
+        ap.error("--vocoded needs --real")
+    if args.seconds <= 0 or args.max_clips < 1 or args.seeds < 1:
+        ap.error("--seconds, --max-clips and --seeds must be positive")
     torch.set_num_threads(1)
-    net = yamnet.default_model()
+    ear = Ear(args.whole_clip)
+    scope = ("the whole clip." if args.whole_clip else
+             "the clip's audible part (from the first to the last 0.1 s within 50 dB of its loudest, at least "
+             "1 s: `audio_io.audible_part`).")
+    if args.real:
+        clips = manifest_mod.load(args.real)
+        intro = (f"Real clips of `{args.real}` whose caption falls in each prompt's category (at most "
+                 f"{args.max_clips}, manifest order, first {args.seconds:g} s)"
+                 + (", as recorded and rebuilt by the 32-band noise vocoder of their band latents "
+                    "(`tools/train/vocoder_ceiling.py`)" if args.vocoded else "") + ".")
+        header = ["| prompt | clip | top 5 (score) | hit |" + (" vocoded: top 5 | hit |" if args.vocoded else ""),
+                  "|---|---|---|:-:|" + ("---|:-:|" if args.vocoded else "")]
+    else:
+        intro = f"Engine `{args.engine}`, model `{args.model}`, {args.seconds:g} s, cfg {args.cfg:g}, seeds 0..{args.seeds - 1}."
+        header = ["| prompt | seed | top 5 (score) | hit |", "|---|---:|---|:-:|"]
     lines = ["# Listening proxy: YAMNet top 5 of fixed prompts", "",
-             f"Engine `{args.engine}`, model `{args.model}`, {args.seconds:g} s, cfg {args.cfg:g}, "
-             f"seeds 0..{args.seeds - 1}. A hit (✓) is any accepted class of the prompt's category "
-             "(`category_map.py`) in the top 5 of "
-             + ("the whole clip." if args.whole_clip else
-                "the clip's audible part (from the first to the last 0.1 s within 50 dB of its loudest, at least "
-                "1 s: `audio_io.audible_part`)."), ""]
+             intro + " A hit (✓) is any accepted class of the prompt's category (`category_map.py`) in the top 5 of "
+             + scope, ""]
     if args.note:
         lines += [args.note, ""]
-    lines += ["| prompt | seed | top 5 (score) | hit |", "|---|---:|---|:-:|"]
+    lines += header
     hits, total = {}, {}
     with tempfile.TemporaryDirectory() as tmp:
         for prompt in args.prompts:
-            cat = category_map.categorize(prompt)
-            accepted = set(category_map.accepted_indices(cat, net.class_names)) if cat else set()
-            for seed in range(args.seeds):
-                path = os.path.join(tmp, f"clip_{seed}.wav")
-                t0 = time.time()
-                subprocess.run([args.engine, "generate", "--model", args.model, prompt, "--duration",
-                                f"{args.seconds:g}", "--seed", str(seed), "--cfg", f"{args.cfg:g}", "-o", path],
-                               check=True, capture_output=True)
-                gen_s = time.time() - t0
-                mono = audio_io.load_mono_16k(path)
-                if not args.whole_clip:
-                    mono = audio_io.audible_part(mono, 16000)
-                result = net(audio_io.peak_normalize(mono))
-                top = result.top(5)
-                hit = bool(accepted & set(top))
-                hits[prompt] = hits.get(prompt, 0) + hit
+            accepted = ear.accepted(prompt)
+            rows = (real_rows(ear, args, prompt, accepted, clips) if args.real else
+                    ((seed, [hit], [desc]) for seed, hit, desc in generated_rows(ear, args, prompt, accepted, tmp)))
+            for label, row_hits, descs in rows:
+                counts = hits.setdefault(prompt, [0] * len(row_hits))
+                for i, h in enumerate(row_hits):
+                    counts[i] += h
                 total[prompt] = total.get(prompt, 0) + 1
-                desc = ", ".join(f"{net.class_names[i]} ({result.scores[i]:.2f})" for i in top)
-                lines.append(f"| {prompt} | {seed} | {desc} | {'✓' if hit else '·'} |")
-                print(f"{prompt!r} seed {seed} ({gen_s:.1f} s): {desc} {'HIT' if hit else ''}", flush=True)
-    lines += ["", "| prompt | category | hits |", "|---|---|---:|"]
+                cells = " | ".join(f"{d} | {'✓' if h else '·'}" for h, d in zip(row_hits, descs))
+                lines.append(f"| {prompt} | {label} | {cells} |")
+    columns = ["hits"] + (["vocoded hits"] if args.vocoded else [])
+    lines += ["", "| prompt | category | " + " | ".join(columns) + " |", "|---|---|" + "---:|" * len(columns)]
     for prompt in args.prompts:
         cat = category_map.categorize(prompt)
-        lines.append(f"| {prompt} | {cat.name if cat else '—'} | {hits[prompt]}/{total[prompt]} |")
-    os.makedirs(os.path.dirname(args.out), exist_ok=True)
+        n = total.get(prompt, 0)
+        counts = hits.get(prompt, [0] * len(columns))
+        lines.append(f"| {prompt} | {cat.name if cat else '—'} | " + " | ".join(f"{h}/{n}" for h in counts) + " |")
+    os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
     with open(args.out, "w", encoding="utf-8") as f:
         f.write("\n".join(lines) + "\n")
     print(f"wrote {args.out}")

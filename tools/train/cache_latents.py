@@ -23,6 +23,18 @@ import common
 from band_latents import BandLatents
 
 
+def tail_drop_db(audio, ratio=common.DOWNSAMPLING):
+    """[2, samples] int16 -> how far the last latent frame's level lies under the loudest one's, in dB
+    (0 for a clip shorter than two frames): a clip that has died away into silence (train_dit --fill-window)
+    is a whole event, while one cut off loud (a loop, an ambience) is not."""
+    mid = audio.astype(np.float64).mean(0) / 32768.0
+    if len(mid) < 2 * ratio:
+        return 0.0
+    power = np.array([np.mean(block ** 2) for block in np.array_split(mid, len(mid) // ratio)])
+    level = 10 * np.log10(power + 1e-12)
+    return float(level.max() - level[-1])
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--cache", required=True)
@@ -84,7 +96,7 @@ def main():
                 out[r["clip"]] = {"mean": mean[j].half(), "std": std[j].half(),
                                   "seconds": min(float(r["seconds"]), frames * ratio / common.SAMPLE_RATE),
                                   "caption_en": r["caption_en"], "caption_zh": r["caption_zh"],
-                                  "category": r["category"]}
+                                  "category": r["category"], "tail_drop_db": tail_drop_db(audio)}
             i += len(batch)
             done += len(batch)
             if done % 200 < len(batch):

@@ -35,6 +35,11 @@ import common
 from vocabulary import CATEGORY_NAMES
 
 WINDOWS = ((common.MAX_FRAMES // 4, 0.5), (common.MAX_FRAMES // 2, 0.3), (common.MAX_FRAMES, 0.2))
+# --fill-window takes only clips whose last frame lies this far under their loudest (cache_latents.tail_drop_db):
+# events that have died away, so the silence after them is what follows them anyway. Filling every
+# short clip (thirteenth run) made even "rain" stop after 3.5 s; textures cut off loud (a loop, an
+# engine) are left out, so that no training example says a texture may stop halfway through.
+ENDED_DB = 30.0
 
 
 class Batcher:
@@ -45,6 +50,9 @@ class Batcher:
         self.sp = tokenizer
         self.rng = random.Random(seed)
         self.fill_window = fill_window
+        if fill_window > 0 and any("tail_drop_db" not in c for c in self.clips):
+            raise SystemExit("--fill-window needs latents_train.pt from this version of cache_latents.py "
+                             "(its clips' tail_drop_db): run cache_latents.py again")
         self.token_cache = {}
         # Caption-balanced draws: a clip's weight is 1/sqrt(clips sharing its caption), so the
         # 188 "dying" clips do not drown the 5 "door" ones, while frequent sounds stay frequent.
@@ -79,7 +87,7 @@ class Batcher:
             z = mean[:, start:start + frames] + std[:, start:start + frames] * torch.randn(mean.shape[0], min(frames, length))
             x0[i, :, : z.shape[1]] = z / self.scale
             window_seconds = frames * common.DOWNSAMPLING / common.SAMPLE_RATE
-            if length < frames and self.rng.random() < self.fill_window:
+            if length < frames and self.rng.random() < self.fill_window and clip["tail_drop_db"] >= ENDED_DB:
                 # The whole window is the requested sound: the event, then silence (see --fill-window).
                 content[i] = 1.0
                 seconds.append(window_seconds)
@@ -175,9 +183,9 @@ def main():
                          "is noise; the velocity they need is a fixed linear function of x_t that a small weight "
                          "still teaches")
     ap.add_argument("--fill-window", type=float, default=0.0,
-                    help="share of clips shorter than their window whose seconds_total is the whole window, the "
-                         "silence after them weighted as sound. Without it seconds_total always says where the sound "
-                         "ends, and the training clips are short (median 0.9 s; footsteps 0.4 s, doors 0.9 s), so a "
+                    help="share of clips shorter than their window, and died away by their end (ENDED_DB), "
+                         "whose seconds_total is the whole window, the silence after them weighted as sound. "
+                         "Without it seconds_total always says where the sound ends, and the training clips are short (median 0.9 s; footsteps 0.4 s, doors 0.9 s), so a "
                          "5 s \"door slam\" asked for 5 s of a door (the twelfth run's DiT made steady noise, heard as "
                          "Hiss, Vehicle or Spray); with it the model learns that a short event may end early")
     ap.add_argument("--high-noise", type=float, default=0.3, help="share of t drawn from [0.8, 1)")
