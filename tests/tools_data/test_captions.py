@@ -33,7 +33,13 @@ class CaptionTest(unittest.TestCase):
 
     def test_source_and_action(self):
         self.check("zip_0snd.pk3/sound/doors/door3-open.ogg", "door opening", "门打开", "door")
+        self.check("zip_0snd.pk3/sound/doors/open_close.ogg", "opening", "打开的声音", "door")  # the folder says door
         self.check("data/core/sounds/orc-die-3.ogg", "orc dying", "兽人死亡", "creature")
+
+    def test_opening_and_closing_name_no_category_of_their_own(self):
+        self.check("usr/share/lmms/samples/drums/hihat_closed01.ogg", "hi-hat closing", category="percussion")
+        self.check("usr/share/sonic-pi/samples/drum_cymbal_open.flac", category="percussion",
+                   en="drum cymbal opening")
 
     def test_source_only_gets_sound_word_in_chinese(self):
         self.check("tilesets/winter/sounds/wolf.wav", "wolf", "狼的声音", "animal")

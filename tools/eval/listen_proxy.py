@@ -80,7 +80,7 @@ def noise_vocoded(audio):
 
 
 def generated_rows(ear, args, prompt, accepted, tmp):
-    """Yields (seed, hit, desc) for the engine's clips of `prompt`."""
+    """Yields (seed, [hit], [desc]) for the engine's clips of `prompt`, as real_rows does for a clip."""
     for seed in range(args.seeds):
         path = os.path.join(tmp, f"clip_{seed}.wav")
         t0 = time.time()
@@ -91,7 +91,7 @@ def generated_rows(ear, args, prompt, accepted, tmp):
         data, sr = audio_io.read(path)
         hit, desc = ear.hear(data, sr, accepted)
         print(f"{prompt!r} seed {seed} ({gen_s:.1f} s): {desc} {'HIT' if hit else ''}", flush=True)
-        yield seed, hit, desc
+        yield seed, [hit], [desc]
 
 
 def real_rows(ear, args, prompt, accepted, clips):
@@ -161,7 +161,7 @@ def main():
         for prompt in args.prompts:
             accepted = ear.accepted(prompt)
             rows = (real_rows(ear, args, prompt, accepted, clips) if args.real else
-                    ((seed, [hit], [desc]) for seed, hit, desc in generated_rows(ear, args, prompt, accepted, tmp)))
+                    generated_rows(ear, args, prompt, accepted, tmp))
             for label, row_hits, descs in rows:
                 counts = hits.setdefault(prompt, [0] * len(row_hits))
                 for i, h in enumerate(row_hits):
