@@ -41,7 +41,7 @@ struct Job {
 // Helper threads that sleep until a job is posted. The caller always works on its own job too,
 // and waits only for helpers that already hold a chunk: on a busy machine a helper may not run
 // for milliseconds after it is woken, and a split fixed in advance made every call wait for it
-// (a 5 s clip took 24 s instead of 1 s while two other processes kept both cores busy).
+// (a 5 s clip took 25 s instead of 1 s while two other processes kept both cores busy).
 class Pool {
  public:
   static Pool& instance() {
