@@ -36,6 +36,7 @@ import yamnet  # noqa: E402
 
 PROMPTS = ["door slam", "explosion", "footsteps on gravel", "雨声"]
 VOCODER_BANDS = 32  # foley-mini's band latents
+TRAIN_DIR = os.path.join(HERE, "..", "train")  # vocoder_ceiling.py, for --vocoded
 
 
 class Ear:
@@ -73,7 +74,8 @@ def clips_of(clips, prompt, limit):
 
 def noise_vocoded(audio):
     """[frames, channels] at 48 kHz -> the 32-band noise vocoder's rebuild, the same shape."""
-    sys.path.insert(0, os.path.join(HERE, "..", "train"))
+    if TRAIN_DIR not in sys.path:
+        sys.path.insert(0, TRAIN_DIR)
     import vocoder_ceiling
     x = torch.from_numpy(np.ascontiguousarray(audio.T[None], dtype=np.float64))
     return vocoder_ceiling.noise_vocoder(x, VOCODER_BANDS)[0].numpy().T
