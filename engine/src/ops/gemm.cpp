@@ -99,6 +99,4 @@ void linear(const Tensor& x, const Tensor& weight, const Tensor* bias, Tensor& y
          bias ? bias->data() : nullptr, y.data());
 }
 
-void set_gemm_threads(int threads) { set_worker_threads(threads); }
-
 }  // namespace foley::ops

@@ -21,10 +21,6 @@ void linear(const float* x, int64_t rows, int64_t in_features, const float* weig
 // Tensor form: x [..., in], weight [out, in] -> y [..., out] (y is resized).
 void linear(const Tensor& x, const Tensor& weight, const Tensor* bias, Tensor& y);
 
-// Number of threads float32 products are split over (0: all cores). OpenBLAS runs on one thread
-// and gemm() splits the work itself (see gemm.cpp).
-void set_gemm_threads(int threads);
-
 // The library behind gemm()/linear(). OpenBLAS by default: the float32 parity path, the same
 // BLAS PyTorch uses here. With BF16 weights the engine switches to oneDNN's sgemm so the few
 // float32 products left (attention) run on oneDNN's OpenMP threads like the BF16 matmuls,

@@ -4,12 +4,12 @@
 // generate() call holds.
 #include <chrono>
 #include <cmath>
-#include <thread>
 
 #include "audio/postprocess.h"
 #include "foley/engine.h"
 #include "ops/gemm.h"
 #include "ops/linear_weight.h"
+#include "ops/parallel.h"
 #include "pipeline/noise.h"
 #include "pipeline/saos_model.h"
 #include "pipeline/samplers.h"
@@ -31,8 +31,7 @@ class SaosEngine final : public Engine {
     if (options.output_sample_rate < 8000 || options.output_sample_rate > 192000) {
       throw EngineError("output_sample_rate must be in [8000, 192000]");
     }
-    ops::set_gemm_threads(options.threads > 0 ? options.threads
-                                              : static_cast<int>(std::max(1u, std::thread::hardware_concurrency())));
+    ops::set_worker_threads(options.threads);  // 0: all cores
     ops::set_gemm_backend(options.precision == Precision::kBF16 && ops::bf16_available() ? ops::GemmBackend::kOneDnn
                                                                                         : ops::GemmBackend::kOpenBlas);
     model_ = SaosModel::load(files.model_dir, options.precision);
