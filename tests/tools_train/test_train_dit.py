@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Unit tests of tools/train/train_dit.py: caption-balanced batches with their content mask (also
 with --fill-window), and
-the two cross-attention operations (reset with a zero output; pooled = uniform attention)."""
+the two cross-attention operations (reset with a zero output; pooled = uniform attention), and the
+category head restored by category name on resume."""
 import copy
 import os
 import sys
@@ -146,6 +147,43 @@ class CrossAttentionTest(unittest.TestCase):
         self.assertFalse(torch.allclose(a, c, atol=1e-3))  # but the rows' values still matter
         frozen = [n for n, p in trainable.named_parameters() if not p.requires_grad]
         self.assertEqual(len(frozen), 12)  # to_q + q_norm weight/bias in 4 layers
+
+    def trained_head(self, categories):
+        """A category head after one Adam step, and its checkpoint state."""
+        head = torch.nn.Linear(4, len(categories))
+        opt = torch.optim.AdamW(head.parameters())
+        head(torch.randn(2, 4)).sum().backward()
+        opt.step()
+        return head, opt, {"aux_head": head.state_dict(), "aux_categories": categories}
+
+    def test_category_head_rows_follow_their_names_into_a_new_vocabulary(self):
+        old, old_opt, state = self.trained_head(["door", "weather"])
+        state["optimizer"] = old_opt.state_dict()
+        head = torch.nn.Linear(4, 3)
+        opt = torch.optim.AdamW(head.parameters())
+        opt.load_state_dict(state["optimizer"])  # as on resume: moments of the old shape
+        fresh = head.weight[1].detach().clone()
+        train_dit.load_aux_head(head, opt, state, ["door", "misc", "weather"])
+        self.assertTrue(torch.equal(head.weight[0], old.weight[0]))
+        self.assertTrue(torch.equal(head.weight[2], old.weight[1]))
+        self.assertTrue(torch.equal(head.weight[1], fresh))
+        moments = opt.state[head.weight]["exp_avg"]
+        self.assertEqual(moments.shape, head.weight.shape)
+        self.assertTrue(torch.equal(moments[2], old_opt.state[old.weight]["exp_avg"][1]))
+        self.assertTrue(torch.equal(moments[1], torch.zeros(4)))
+        head(torch.randn(2, 4)).sum().backward()
+        opt.step()  # the resumed optimizer steps with moments that fit
+
+    def test_category_head_of_an_unnamed_checkpoint_is_kept_only_when_it_fits(self):
+        old, _, state = self.trained_head(["door", "weather"])
+        del state["aux_categories"]
+        same = torch.nn.Linear(4, 2)
+        train_dit.load_aux_head(same, torch.optim.AdamW(same.parameters()), state, ["door", "weather"])
+        self.assertTrue(torch.equal(same.weight, old.weight))
+        other = torch.nn.Linear(4, 3)
+        before = other.weight.detach().clone()
+        train_dit.load_aux_head(other, torch.optim.AdamW(other.parameters()), state, ["a", "b", "c"])
+        self.assertTrue(torch.equal(other.weight, before))
 
 
 if __name__ == "__main__":

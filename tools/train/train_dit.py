@@ -110,6 +110,38 @@ def conditioning(model, t5, ids, mask, seconds):
     return model.get_conditioning_inputs({"prompt": (hidden, mask.bool()), "seconds_total": secs}), pooled
 
 
+def load_aux_head(aux_head, opt, state, categories):
+    """Restores the category head, and its Adam moments, row by category name: a cache built by a
+    newer vocabulary can have other categories (the door fix of the seventeenth run added misc),
+    and the head is training-only, so a category the checkpoint lacks starts from a fresh row."""
+    saved = state.get("aux_categories")
+    if saved is None and state["aux_head"]["weight"].shape[0] == len(categories):
+        saved = categories  # an older checkpoint of the same categories
+    if saved is None:  # an older checkpoint: row order unknown
+        print("category head not reused: its categories were not saved and their number changed", flush=True)
+        for p in aux_head.parameters():
+            opt.state.pop(p, None)
+        return
+    rows = [(row, saved.index(c)) for row, c in enumerate(categories) if c in saved]
+    with torch.no_grad():
+        for name, p in aux_head.named_parameters():
+            moments = opt.state.get(p, {})
+            for key in ("exp_avg", "exp_avg_sq"):
+                if key in moments and moments[key].shape[0] != len(categories):
+                    moments[key] = remap_rows(moments[key], torch.zeros_like(p), rows)
+            p.copy_(remap_rows(state["aux_head"][name], p, rows))
+    new = [c for c in categories if c not in saved]
+    if new:
+        print(f"category head: fresh rows for {', '.join(new)}", flush=True)
+
+
+def remap_rows(saved, fresh, rows):
+    out = fresh.detach().clone()
+    for row, saved_row in rows:
+        out[row] = saved[saved_row]
+    return out
+
+
 def is_text_path(name):
     """Parameters that carry the prompt: T5, the DiT's cond-token projection, cross-attention."""
     return name.startswith("t5.") or ".to_cond_embed." in name or ".cross_attn." in name or ".cross_attend_norm." in name
@@ -229,7 +261,7 @@ def main():
             print("optimizer state not reused: fresh optimizer, warm-up from here", flush=True)
             warm_from = state["step"]
         if "aux_head" in state:
-            aux_head.load_state_dict(state["aux_head"])
+            load_aux_head(aux_head, opt, state, categories)
         step, log = state["step"], state.get("log", [])
         print(f"resumed at step {step}", flush=True)
         if args.reset_cross_attention:
@@ -250,7 +282,7 @@ def main():
     def save():
         common.save_checkpoint(ckpt_path, {"trainable": trainable.state_dict(), "ema": ema.state_dict(),
                                            "optimizer": opt.state_dict(), "step": step, "log": log,
-                                           "aux_head": aux_head.state_dict(),
+                                           "aux_head": aux_head.state_dict(), "aux_categories": categories,
                                            "latent_std": latents["latent_std"]})
 
     stop = []  # SIGTERM ends the run cleanly: the loop exits and the checkpoint is saved
