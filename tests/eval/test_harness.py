@@ -67,6 +67,21 @@ class ManifestTest(unittest.TestCase):
                 manifest.load(p)
 
 
+class ClipCategoryTest(unittest.TestCase):
+    def clip(self, en, zh):
+        return manifest.Clip(id="x", path="/x.wav", caption_en=en, caption_zh=zh, split="test",
+                             seconds=1.0, package="pkg")
+
+    def test_an_english_caption_decides_and_chinese_substrings_do_not_override_it(self):
+        import run_eval
+        self.assertIsNone(run_eval.clip_category(self.clip("potion", "药水的声音")))  # 水 is not water here
+        self.assertEqual(run_eval.clip_category(self.clip("rain loop", "雨声")).name, "rain")
+
+    def test_a_chinese_only_caption_is_categorised_from_the_chinese(self):
+        import run_eval
+        self.assertEqual(run_eval.clip_category(self.clip("", "雨声")).name, "rain")
+
+
 class AudiblePartTest(unittest.TestCase):
     def test_cuts_the_silence_around_a_one_shot_but_keeps_its_tail_and_one_second(self):
         sr = 16000

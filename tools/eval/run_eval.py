@@ -115,8 +115,13 @@ CACHE = YamnetCache(None)
 
 
 def clip_category(clip):
-    """The category of a held-out clip's caption, from the English caption or else the Chinese."""
-    return category_map.categorize(clip.caption_en) or category_map.categorize(clip.caption_zh)
+    """The category of a held-out clip's caption: from the English caption, and from the Chinese
+    only when there is no English one. Chinese keywords match as substrings, without word
+    boundaries, so a fallback from an English caption with no category read "potion" (药水) as
+    water and "fruit gathering" (水果采集) as water too."""
+    if clip.caption_en.strip():
+        return category_map.categorize(clip.caption_en)
+    return category_map.categorize(clip.caption_zh)
 
 
 def stage_real(net, clips, max_clips):
