@@ -32,6 +32,7 @@ sys.path.insert(0, HERE)
 import audio_io  # noqa: E402
 import category_map  # noqa: E402
 import manifest as manifest_mod  # noqa: E402
+import run_eval  # noqa: E402
 import yamnet  # noqa: E402
 
 PROMPTS = ["door slam", "explosion", "footsteps on gravel", "雨声"]
@@ -61,13 +62,14 @@ class Ear:
 
 
 def clips_of(clips, prompt, limit):
-    """The manifest's clips whose English caption falls in the prompt's category, in manifest order."""
+    """The manifest's clips whose caption falls in the prompt's category (as run_eval decides it), in
+    manifest order."""
     cat = category_map.categorize(prompt)
     if cat is None:
         return []
 
     def same(clip):
-        own = category_map.categorize(clip.caption_en)
+        own = run_eval.clip_category(clip)
         return own is not None and own.name == cat.name
     return [c for c in clips if same(c)][:limit]
 
