@@ -175,15 +175,28 @@ class CrossAttentionTest(unittest.TestCase):
         opt.step()  # the resumed optimizer steps with moments that fit
 
     def test_category_head_of_an_unnamed_checkpoint_is_kept_only_when_it_fits(self):
-        old, _, state = self.trained_head(["door", "weather"])
+        old, old_opt, state = self.trained_head(["door", "weather"])
         del state["aux_categories"]
         same = torch.nn.Linear(4, 2)
         train_dit.load_aux_head(same, torch.optim.AdamW(same.parameters()), state, ["door", "weather"])
         self.assertTrue(torch.equal(same.weight, old.weight))
         other = torch.nn.Linear(4, 3)
+        opt = torch.optim.AdamW(other.parameters())
+        opt.load_state_dict(old_opt.state_dict())  # moments of the old shape, as on resume
         before = other.weight.detach().clone()
-        train_dit.load_aux_head(other, torch.optim.AdamW(other.parameters()), state, ["a", "b", "c"])
+        train_dit.load_aux_head(other, opt, state, ["a", "b", "c"])
         self.assertTrue(torch.equal(other.weight, before))
+        other(torch.randn(2, 4)).sum().backward()
+        opt.step()  # the old moments were dropped, not left to break the step
+
+    def test_category_head_moments_follow_names_even_when_the_count_is_unchanged(self):
+        old, old_opt, state = self.trained_head(["door", "weather"])
+        head = torch.nn.Linear(4, 2)
+        opt = torch.optim.AdamW(head.parameters())
+        opt.load_state_dict(old_opt.state_dict())
+        train_dit.load_aux_head(head, opt, state, ["misc", "weather"])
+        self.assertTrue(torch.equal(head.weight[1], old.weight[1]))
+        self.assertTrue(torch.equal(opt.state[head.weight]["exp_avg"][0], torch.zeros(4)))
 
 
 if __name__ == "__main__":

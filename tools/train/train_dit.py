@@ -117,6 +117,9 @@ def load_aux_head(aux_head, opt, state, categories):
     saved = state.get("aux_categories")
     if saved is None and state["aux_head"]["weight"].shape[0] == len(categories):
         saved = categories  # an older checkpoint of the same categories
+    if saved == categories:
+        aux_head.load_state_dict(state["aux_head"])
+        return
     if saved is None:  # an older checkpoint: row order unknown
         print("category head not reused: its categories were not saved and their number changed", flush=True)
         for p in aux_head.parameters():
@@ -127,7 +130,7 @@ def load_aux_head(aux_head, opt, state, categories):
         for name, p in aux_head.named_parameters():
             moments = opt.state.get(p, {})
             for key in ("exp_avg", "exp_avg_sq"):
-                if key in moments and moments[key].shape[0] != len(categories):
+                if key in moments:
                     moments[key] = remap_rows(moments[key], torch.zeros_like(p), rows)
             p.copy_(remap_rows(state["aux_head"][name], p, rows))
     new = [c for c in categories if c not in saved]
