@@ -106,11 +106,13 @@ class TrainingPipelineTest(unittest.TestCase):
 
         shutil.copy(os.path.join(ROOT, "models", "foley-mini", "t5", "spiece.model"), self.out)
         log = run("train_dit.py", "--out", self.out, "--batch", "2", "--steps", "2", "--pooled-cross-attention",
-                  "--noise-channel-weight", "0.1", "--fill-window", "0.5")
+                  "--noise-channel-weight", "0.1", "--fill-window", "0.5", "--keep-every", "2")
         self.assertIn("training on cpu", log)
         self.assertIn("16 informative latent channels", log)
         dit = common.load_checkpoint(os.path.join(self.out, "dit.pt"))
         self.assertEqual(dit["step"], 2)
+        self.assertEqual(common.load_checkpoint(os.path.join(self.out, "dit_2.pt"))["step"], 2)  # --keep-every
+        self.assertFalse(os.path.exists(os.path.join(self.out, "dit_1.pt")))
         self.assertTrue(all_finite(dit["trainable"]) and all_finite(dit["ema"]))
 
         dest = os.path.join(self.tmp, "model")

@@ -24,6 +24,7 @@ import argparse
 import copy
 import os
 import random
+import shutil
 import signal
 import time
 
@@ -226,6 +227,10 @@ def main():
     ap.add_argument("--high-noise", type=float, default=0.3, help="share of t drawn from [0.8, 1)")
     ap.add_argument("--text-lr-mult", type=float, default=2.0, help="learning-rate factor of the text path")
     ap.add_argument("--aux-weight", type=float, default=0.1, help="weight of the category loss on pooled T5")
+    ap.add_argument("--keep-every", type=int, default=0,
+                    help="also keep the checkpoint every N steps as dit_STEP.pt: the listening proxy of two "
+                         "checkpoints 457 steps apart went from 11/64 to 1/64 (eighteenth run), so a run is "
+                         "worth choosing from, not only its last step")
     args = ap.parse_args()
     common.set_threads()
     device = common.training_device()
@@ -346,7 +351,11 @@ def main():
             print(f"step {step} loss {avg:.4f} informative {avg_informative:.4f} aux {avg_aux:.3f} gap {gap:+.4f} "
                   f"({time.time() - start:.0f}s)",
                   flush=True)
-        if time.time() - last_save > 300:
+        if args.keep_every and step % args.keep_every == 0:
+            save()
+            shutil.copyfile(ckpt_path, os.path.join(args.out, f"dit_{step}.pt"))
+            last_save = time.time()
+        elif time.time() - last_save > 300:
             save()
             last_save = time.time()
     save()
