@@ -1,8 +1,7 @@
 #!/usr/bin/env python3
 """Unit tests of tools/train/train_dit.py: caption-balanced batches with their content mask (also
-with --fill-window), and
-the two cross-attention operations (reset with a zero output; pooled = uniform attention), and the
-category head restored by category name on resume."""
+with --fill-window), the two cross-attention operations (reset with a zero output; pooled =
+uniform attention), and the category head restored by category name on resume."""
 import copy
 import os
 import sys

@@ -351,13 +351,12 @@ def main():
             print(f"step {step} loss {avg:.4f} informative {avg_informative:.4f} aux {avg_aux:.3f} gap {gap:+.4f} "
                   f"({time.time() - start:.0f}s)",
                   flush=True)
-        if args.keep_every and step % args.keep_every == 0:
-            save()
-            shutil.copyfile(ckpt_path, os.path.join(args.out, f"dit_{step}.pt"))
-            last_save = time.time()
-        elif time.time() - last_save > 300:
+        keep = args.keep_every and step % args.keep_every == 0
+        if keep or time.time() - last_save > 300:
             save()
             last_save = time.time()
+            if keep:
+                shutil.copyfile(ckpt_path, os.path.join(args.out, f"dit_{step}.pt"))
     save()
     print(f"saved {ckpt_path} at step {step}", flush=True)
 
