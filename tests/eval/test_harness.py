@@ -171,9 +171,38 @@ class ListenProxyCalibrationTest(unittest.TestCase):
             self.assertEqual(report.count("| beep | a short beep"), 1)
             self.assertIn("| hits | vocoded hits |", report)
 
+    def test_generates_the_seeds_it_is_given(self):
+        # a stand-in for the engine CLI that renders a 1 kHz beep and logs the seed it was asked for
+        with tempfile.TemporaryDirectory() as d:
+            engine, log = os.path.join(d, "engine"), os.path.join(d, "seeds.log")
+            with open(engine, "w", encoding="utf-8") as f:
+                f.write(f"""#!{sys.executable}
+import sys, wave
+import numpy as np
+a = sys.argv
+open({log!r}, "a").write(a[a.index("--seed") + 1] + "\\n")
+x = (0.5 * 32767 * np.sin(2 * np.pi * 1000 * np.arange(48000) / 48000)).astype("<i2")
+with wave.open(a[a.index("-o") + 1], "wb") as w:
+    w.setnchannels(2); w.setsampwidth(2); w.setframerate(48000)
+    w.writeframes(np.repeat(x, 2).tobytes())
+""")
+            os.chmod(engine, 0o755)
+            out = os.path.join(d, "proxy.md")
+            proc = self.run_proxy("--engine", engine, "--model", "m", "--prompts", "beep", "--seeds", "2",
+                                  "--first-seed", "16", "--out", out)
+            self.assertEqual(proc.returncode, 0, proc.stderr[-2000:])
+            with open(log, encoding="utf-8") as f:
+                self.assertEqual(f.read().split(), ["16", "17"])
+            report = open(out, encoding="utf-8").read()
+            self.assertIn("seeds 16..17.", report)
+            self.assertIn("| beep | 16 |", report)
+            self.assertIn("| beep | beep or notification | 2/2 |", report)
+
     def test_needs_an_engine_or_a_manifest(self):
         proc = self.run_proxy("--prompts", "beep")
         self.assertNotEqual(proc.returncode, 0)
         self.assertIn("give --engine and --model, or --real MANIFEST", proc.stderr)
         proc = self.run_proxy("--engine", "foley", "--model", "m", "--vocoded")
         self.assertIn("--vocoded needs --real", proc.stderr)
+        proc = self.run_proxy("--engine", "foley", "--model", "m", "--first-seed", "-1")
+        self.assertIn("--first-seed must not be negative", proc.stderr)

@@ -85,7 +85,7 @@ def noise_vocoded(audio):
 
 def generated_rows(ear, args, prompt, accepted, tmp):
     """Yields (seed, [hit], [desc]) for the engine's clips of `prompt`, as real_rows does for a clip."""
-    for seed in range(args.seeds):
+    for seed in range(args.first_seed, args.first_seed + args.seeds):
         path = os.path.join(tmp, f"clip_{seed}.wav")
         t0 = time.time()
         subprocess.run([args.engine, "generate", "--model", args.model, prompt, "--duration",
@@ -123,6 +123,8 @@ def main():
     ap.add_argument("--vocoded", action="store_true", help="with --real: also their band-latent noise vocoding")
     ap.add_argument("--max-clips", type=int, default=40, help="with --real: clips per prompt")
     ap.add_argument("--seeds", type=int, default=4)
+    ap.add_argument("--first-seed", type=int, default=0,
+                    help="seeds first-seed.. first-seed+seeds-1: confirm a checkpoint chosen on seeds 0..15 on others")
     ap.add_argument("--seconds", type=float, default=5.0, help="generated duration; with --real, the most of each clip")
     ap.add_argument("--cfg", type=float, default=4.5)
     ap.add_argument("--prompts", nargs="*", default=PROMPTS)
@@ -138,6 +140,8 @@ def main():
         ap.error("--vocoded needs --real")
     if args.seconds <= 0 or args.max_clips < 1 or args.seeds < 1:
         ap.error("--seconds, --max-clips and --seeds must be positive")
+    if args.first_seed < 0:
+        ap.error("--first-seed must not be negative")
     torch.set_num_threads(1)
     ear = Ear(args.whole_clip)
     scope = ("the whole clip." if args.whole_clip else
@@ -152,7 +156,8 @@ def main():
         header = ["| prompt | clip | top 5 (score) | hit |" + (" vocoded: top 5 | hit |" if args.vocoded else ""),
                   "|---|---|---|:-:|" + ("---|:-:|" if args.vocoded else "")]
     else:
-        intro = f"Engine `{args.engine}`, model `{args.model}`, {args.seconds:g} s, cfg {args.cfg:g}, seeds 0..{args.seeds - 1}."
+        intro = (f"Engine `{args.engine}`, model `{args.model}`, {args.seconds:g} s, cfg {args.cfg:g}, "
+                 f"seeds {args.first_seed}..{args.first_seed + args.seeds - 1}.")
         header = ["| prompt | seed | top 5 (score) | hit |", "|---|---:|---|:-:|"]
     lines = ["# Listening proxy: YAMNet top 5 of fixed prompts", "",
              intro + " A hit (✓) is any accepted class of the prompt's category (`category_map.py`) in the top 5 of "
