@@ -54,6 +54,13 @@ class BandLatentsTest(unittest.TestCase):
         self.assertTrue((mean[:, 32:] == 0).all() and (std[:, 32:] == 1).all())
         self.assertTrue((std[:, :32] < 1).all())
 
+    def test_more_bands_widen_the_latent_and_keep_32_excitation_channels(self):
+        state = {"bands": 64, "latent_dim": 96, "mean": torch.zeros(64), "std": torch.ones(64)}
+        mean, std = BandLatents(state).posterior(tone(440.0))
+        self.assertEqual(tuple(mean.shape), (1, 96, 16))
+        self.assertTrue((mean[:, 64:] == 0).all() and (std[:, 64:] == 1).all())
+        self.assertEqual(int(mean[0, :64, 8].argmax()), int(log_band_power(tone(440.0), 64)[0, :, 8].argmax()))
+
 
 class NoiseVocoderTest(unittest.TestCase):
     def test_keeps_each_band_and_frame_power_but_not_the_waveform(self):

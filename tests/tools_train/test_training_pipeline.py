@@ -246,6 +246,38 @@ class TrainingPipelineTest(unittest.TestCase):
             with open(os.path.join(dest, name), "rb") as a, open(os.path.join(again, name), "rb") as b:
                 self.assertEqual(a.read(), b.read(), name)
 
+    @unittest.skipIf(torch.cuda.is_available(), "a GPU is present")
+    def test_a_dit_carried_over_to_more_bands_trains_and_exports_at_their_width(self):
+        narrow, wide = os.path.join(self.tmp, "narrow"), os.path.join(self.tmp, "wide")
+        for out, n in ((narrow, "32"), (wide, "64")):
+            run("band_latents.py", "--cache", self.cache, "--out", out, "--bands", n)
+            run("cache_latents.py", "--cache", self.cache, "--out", out, "--band-latents",
+                os.path.join(out, "band_latents.pt"))
+            shutil.copy(os.path.join(ROOT, "models", "foley-mini", "t5", "spiece.model"), out)
+        latents = common.load_checkpoint(os.path.join(wide, "latents_train.pt"))
+        self.assertEqual(next(iter(latents["clips"].values()))["mean"].shape[0], 96)
+        run("train_dit.py", "--out", narrow, "--batch", "2", "--steps", "2")
+        log = run("widen_dit.py", "--dit", os.path.join(narrow, "dit.pt"), "--from-bands",
+                  os.path.join(narrow, "band_latents.pt"), "--to-bands", os.path.join(wide, "band_latents.pt"),
+                  "--out", os.path.join(wide, "dit.pt"))
+        self.assertIn("64 -> 96 latent channels", log)
+        log = run("train_dit.py", "--out", wide, "--batch", "2", "--steps", "3")
+        self.assertIn("resumed at step 2", log)
+        self.assertIn("64 informative latent channels", log)
+        run("vocoder_decoder.py", "--band-latents", os.path.join(wide, "band_latents.pt"), "--out", wide,
+            "--fit-steps", "2")
+        dest = os.path.join(self.tmp, "wide_model")
+        run("export.py", "--out", wide, "--dest", dest)
+        with open(os.path.join(dest, "model_config.json")) as f:
+            model = json.load(f)["model"]
+        self.assertEqual((model["io_channels"], model["diffusion"]["config"]["io_channels"],
+                          model["pretransform"]["config"]["latent_dim"]), (96, 96, 96))
+        self.assertEqual(model["pretransform"]["config"]["decoder"]["config"]["c_mults"], [1, 2, 16, 16])
+        imported = os.path.join(self.tmp, "wide_imported")
+        run("import_model.py", "--model", dest, "--out", imported)
+        restored = common.load_checkpoint(os.path.join(imported, "band_latents.pt"))
+        self.assertEqual((restored["bands"], restored["latent_dim"]), (64, 96))
+
     def test_asking_for_a_gpu_that_is_not_there_is_a_clear_error(self):
         with self.assertRaisesRegex(AssertionError, "sees no CUDA GPU"):
             run("train_dit.py", "--out", self.out, "--steps", "1", env={"FOLEY_DEVICE": "cuda"})

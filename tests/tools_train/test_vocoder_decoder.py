@@ -18,16 +18,18 @@ from foley_reference.oobleck import OobleckDecoder, SnakeBeta  # noqa: E402
 BANDS = 32
 
 
-def band_state():
-    """Band statistics shaped like the real ones (log power mean falling with frequency, std ~5.5)."""
-    return {"bands": BANDS, "mean": torch.linspace(2.0, -14.0, BANDS), "std": torch.full((BANDS,), 5.5)}
+def band_state(bands=BANDS):
+    """Band statistics shaped like the real ones (log power mean falling with frequency, std ~5.5);
+    at 32 bands without a stored width, as the shipped model's were saved (64 latent channels)."""
+    state = {"bands": bands, "mean": torch.linspace(2.0, -14.0, bands), "std": torch.full((bands,), 5.5)}
+    return state if bands == BANDS else {**state, "latent_dim": bands + 32}
 
 
-def latents(level, frames=12, seed=0):
-    """Band latents with every band at `level` (standardised units) and fresh N(0, 1) excitation."""
+def latents(level, frames=12, seed=0, bands=BANDS):
+    """Band latents with every band at `level` (standardised units) and 32 fresh N(0, 1) excitation channels."""
     gen = torch.Generator().manual_seed(seed)
-    return torch.cat([torch.full((1, BANDS, frames), float(level)),
-                      torch.randn(1, common.LATENT_DIM - BANDS, frames, generator=gen)], dim=1)
+    return torch.cat([torch.full((1, bands, frames), float(level)),
+                      torch.randn(1, 32, frames, generator=gen)], dim=1)
 
 
 def head(dec, z):
@@ -58,7 +60,7 @@ class SnakeTest(unittest.TestCase):
 
 class NoiseTapsTest(unittest.TestCase):
     def test_noise_is_white_at_eight_times_the_frame_rate_with_unit_variance(self):
-        dec = vd.new_decoder().double()
+        dec = vd.new_decoder(BandLatents(band_state())).double()
         vd.build_head(dec, BandLatents(band_state()))
         n = head(dec, latents(0.0, frames=400))[2 * BANDS:3 * BANDS, 16:-16]
         var = float(n.var())
@@ -70,7 +72,7 @@ class NoiseTapsTest(unittest.TestCase):
         self.assertLess(abs(cross), 0.1)
 
     def test_every_position_of_a_frame_has_the_same_noise_level(self):
-        dec = vd.new_decoder().double()
+        dec = vd.new_decoder(BandLatents(band_state())).double()
         vd.build_head(dec, BandLatents(band_state()))
         n = head(dec, latents(0.0, frames=2000))[2 * BANDS:3 * BANDS, 16:-16]
         per_phase = n.reshape(BANDS, -1, 8).pow(2).mean(1)  # [band, position in the frame]
@@ -78,23 +80,37 @@ class NoiseTapsTest(unittest.TestCase):
 
 
 class HeadTest(unittest.TestCase):
+    K = BANDS
+
     def setUp(self):
-        self.bands = BandLatents(band_state())
-        self.dec = vd.new_decoder().double()
+        self.bands = BandLatents(band_state(self.K))
+        self.dec = vd.new_decoder(self.bands).double()
         vd.build_head(self.dec, self.bands)
 
     def test_products_are_the_band_amplitude_times_the_noise(self):
+        K = self.K
         for level in (-3.0, -1.0, 0.0, 2.0, 3.5):  # where the latents live
-            h = head(self.dec, latents(level))[:, 16:-16]
-            n, p = h[2 * BANDS:3 * BANDS], h[vd.product_channels(BANDS)]
+            h = head(self.dec, latents(level, bands=K))[:, 16:-16]
+            n, p = h[2 * K:3 * K], h[vd.product_channels(K)]
             expected = math.exp(0.5 * 5.5 * (level - vd.REFERENCE_STD))
             ratio = (p / n)[n.abs() > 0.1]
             self.assertLess(float((ratio / expected - 1).abs().max()), 0.1, f"level {level}")
 
     def test_nothing_unmodulated_leaks_into_the_products(self):
-        h = head(self.dec, latents(-6.0))[:, 16:-16]
-        quiet = float(h[vd.product_channels(BANDS)].abs().max())
-        self.assertLess(quiet, 1e-6 * float(h[2 * BANDS:3 * BANDS].abs().max()))
+        K = self.K
+        h = head(self.dec, latents(-6.0, bands=K))[:, 16:-16]
+        quiet = float(h[vd.product_channels(K)].abs().max())
+        self.assertLess(quiet, 1e-6 * float(h[2 * K:3 * K].abs().max()))
+
+
+class WideHeadTest(HeadTest):
+    """64 bands: 96 latent channels, and a head twice as wide (4 squaring channels per band)."""
+    K = 64
+
+    def test_the_head_is_wide_enough_for_every_band(self):
+        self.assertEqual(vd.c_mults_for(self.K), [1, 2, 16, 16])
+        self.assertEqual(vd.c_mults_for(BANDS), vd.C_MULTS)
+        self.assertEqual(self.dec.layers[0].weight_v.shape[1], 96)
 
 
 class BuiltDecoderTest(unittest.TestCase):
@@ -122,7 +138,7 @@ class BuiltDecoderTest(unittest.TestCase):
         self.assertGreater(float((a - b).pow(2).mean() / a.pow(2).mean()), 0.5)
 
     def test_f16_weights_decode_as_the_f32_ones(self):
-        dec16 = vd.new_decoder()
+        dec16 = vd.new_decoder(self.bands)
         dec16.load_state_dict({k: v.half().float() for k, v in self.dec.state_dict().items()})
         # F16 rounding of the exponent's coefficients is multiplied by up to 32 in the squarings, so it
         # moves quiet levels most (about 1 dB at 5 std under the reference): a slight compression of
@@ -143,9 +159,26 @@ class BuiltDecoderTest(unittest.TestCase):
                                  use_nearest_upsample=True)
         self.assertEqual(common.decoder_c_mults({"decoder." + k: v for k, v in nearest.state_dict().items()}),
                          [1, 2, 4, 8])
-        config = common.model_config(decoder_c_mults=vd.C_MULTS)
+        config = common.config_for(state)
+        self.assertEqual(config["model"]["diffusion"]["config"]["io_channels"], common.LATENT_DIM)
         model = common.build_foley_model(config)
         model.pretransform.model.decoder.load_state_dict(self.dec.state_dict(), strict=True)
+
+    def test_a_wider_band_latent_decoder_is_exported_at_its_width(self):
+        bands = BandLatents(band_state(64))
+        dec, losses = vd.build(bands, fit_steps=2)
+        # the lowest of 64 bands are 1-3 bins wide: the fit still has an inside for each of them
+        self.assertTrue(all(math.isfinite(v) for v in losses.values()), losses)
+        state = {"decoder." + k: v for k, v in dec.state_dict().items()}
+        config = common.config_for(state)
+        self.assertEqual(config["model"]["pretransform"]["config"]["latent_dim"], 96)
+        self.assertEqual(config["model"]["diffusion"]["config"]["io_channels"], 96)
+        self.assertEqual(common.decoder_c_mults(state), [1, 2, 16, 16])
+        model = common.build_foley_model(config)
+        model.pretransform.model.decoder.load_state_dict(dec.state_dict(), strict=True)
+        with torch.no_grad():
+            out = model.pretransform.model.decoder(latents(0.0, bands=64))
+        self.assertEqual(out.shape, (1, 2, 12 * common.DOWNSAMPLING))
 
 
 if __name__ == "__main__":

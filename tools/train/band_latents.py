@@ -15,6 +15,8 @@ The engine never encodes audio (it has no Oobleck encoder), so nothing exported 
 this file; the exported encoder weights are the last learned encoder's (tools/train/README.md).
 Usage (fits the per-band statistics on the training split, writes <out>/band_latents.pt):
   band_latents.py --cache data-cache --out checkpoints/r14 [--bands 32]
+With K bands a latent frame has K + EXCITATION_CHANNELS values (64 at the shipped 32 bands);
+statistics saved before the width was stored ("latent_dim") had 64 whatever their band count.
 """
 import argparse
 import json
@@ -29,6 +31,7 @@ import common
 WINDOW = 2 * common.DOWNSAMPLING
 POWER_FLOOR = 1e-9  # about -90 dB in a band: under 16-bit quantisation noise of a full-scale clip
 INFORMATIVE_STD = 0.1  # posterior std given to the band channels: the DiT samples them like a VAE's
+EXCITATION_CHANNELS = 32  # noise channels after the bands: vocoder_decoder.py mixes each band's noise from them
 
 
 def band_edges(bands, n_fft=WINDOW, sr=common.SAMPLE_RATE):
@@ -61,6 +64,7 @@ class BandLatents:
 
     def __init__(self, state):
         self.bands = int(state["bands"])
+        self.latent_dim = int(state.get("latent_dim", common.LATENT_DIM))
         self.mean, self.std = state["mean"].float(), state["std"].float()
 
     @classmethod
@@ -73,12 +77,12 @@ class BandLatents:
         return (f - self.mean.to(x.device)[:, None]) / self.std.to(x.device)[:, None]
 
     def posterior(self, x):
-        """(mean, std), each [batch, LATENT_DIM, frames], in the layout cache_latents stores."""
+        """(mean, std), each [batch, latent_dim, frames], in the layout cache_latents stores."""
         return self.posterior_of(self.features(x))
 
     def posterior_of(self, f):
         """posterior() from already computed features(x)."""
-        noise = torch.zeros(f.shape[0], common.LATENT_DIM - self.bands, f.shape[2], device=f.device)
+        noise = torch.zeros(f.shape[0], self.latent_dim - self.bands, f.shape[2], device=f.device)
         mean = torch.cat([f, noise], dim=1)
         std = torch.cat([torch.full_like(f, INFORMATIVE_STD), torch.ones_like(noise)], dim=1)
         return mean, std
@@ -119,7 +123,7 @@ def fit(cache, bands, clips=600, seed=0):
             x = torch.from_numpy(audio[:, :n].astype(np.float32) / 32768.0)[None]
             values.append(log_band_power(x, bands)[0])
     v = torch.cat(values, dim=1)
-    return {"bands": bands, "mean": v.mean(1), "std": v.std(1).clamp_min(1e-3)}
+    return {"bands": bands, "latent_dim": bands + EXCITATION_CHANNELS, "mean": v.mean(1), "std": v.std(1).clamp_min(1e-3)}
 
 
 def main():
@@ -128,8 +132,8 @@ def main():
     ap.add_argument("--out", required=True)
     ap.add_argument("--bands", type=int, default=32)
     args = ap.parse_args()
-    if not 0 < args.bands < common.LATENT_DIM:
-        ap.error(f"--bands must leave noise channels among the {common.LATENT_DIM}")
+    if args.bands < 1:
+        ap.error("--bands must be positive")
     common.set_threads()
     os.makedirs(args.out, exist_ok=True)
     state = fit(args.cache, args.bands)

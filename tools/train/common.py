@@ -27,7 +27,8 @@ SAMPLE_RATE = 48000
 # the mel envelope YAMNet listens to (64 bands every 10 ms). At x1024 a frame holds two 10.7 ms
 # envelopes of 32 values each, and the decoder has one upsampling octave less to invent.
 DOWNSAMPLING = 1024          # product of the Oobleck strides
-LATENT_DIM = 64              # 2 ch x 1024 samples -> 64 values per frame (32:1)
+LATENT_DIM = 64              # 2 ch x 1024 samples -> 64 values per frame (32:1); band latents of more
+                             # bands are wider (band_latents.py --bands): model_config(latent_dim=...)
 MAX_FRAMES = 256             # latent frames of the longest clip
 SAMPLE_SIZE = MAX_FRAMES * DOWNSAMPLING  # 262144 samples = 5.46 s
 SAMPLING = {"sampler": "euler", "steps": 24}  # model_config.json "sampling": the engine's default for this model
@@ -44,14 +45,16 @@ T5_CONFIG = {  # Hugging Face T5 encoder config (t5-base structure, small sizes)
 }
 
 
-def model_config(latent_scale: float = 1.0, nearest_upsample: bool = False, decoder_c_mults=None) -> dict:
+def model_config(latent_scale: float = 1.0, nearest_upsample: bool = False, decoder_c_mults=None,
+                 latent_dim: int = LATENT_DIM) -> dict:
     """model_config.json in the official stable-audio-tools schema. `nearest_upsample`: the decoder
     upsamples by repeating frames and a conv instead of a transposed conv (the official
     `use_nearest_upsample`; since the tenth run, see tools/train/README.md). `decoder_c_mults`:
-    the decoder's widths where they differ from the encoder's (vocoder_decoder.py's)."""
+    the decoder's widths where they differ from the encoder's (vocoder_decoder.py's). `latent_dim`: values
+    per latent frame, the DiT's io_channels too."""
     cond_dim = T5_CONFIG["d_model"]  # equal widths: the T5 conditioner's proj_out is Identity, as in SAOS
-    encoder = {"in_channels": 2, "latent_dim": 2 * LATENT_DIM, "use_snake": True, **AE_CONFIG}
-    decoder = {"out_channels": 2, "latent_dim": LATENT_DIM, "use_snake": True, "final_tanh": False, **AE_CONFIG}
+    encoder = {"in_channels": 2, "latent_dim": 2 * latent_dim, "use_snake": True, **AE_CONFIG}
+    decoder = {"out_channels": 2, "latent_dim": latent_dim, "use_snake": True, "final_tanh": False, **AE_CONFIG}
     if decoder_c_mults is not None:
         decoder["c_mults"] = list(decoder_c_mults)
     if nearest_upsample:
@@ -70,7 +73,7 @@ def model_config(latent_scale: float = 1.0, nearest_upsample: bool = False, deco
                     "encoder": {"type": "oobleck", "config": encoder},
                     "decoder": {"type": "oobleck", "config": decoder},
                     "bottleneck": {"type": "vae"},
-                    "latent_dim": LATENT_DIM,
+                    "latent_dim": latent_dim,
                     "downsampling_ratio": DOWNSAMPLING,
                     "io_channels": 2,
                 },
@@ -87,11 +90,11 @@ def model_config(latent_scale: float = 1.0, nearest_upsample: bool = False, deco
                 "global_cond_ids": ["seconds_total"],
                 "diffusion_objective": "rectified_flow",  # plain RF, not ARC-distilled: Euler, many steps
                 "type": "dit",
-                "config": {"io_channels": LATENT_DIM, "cond_token_dim": cond_dim, "global_cond_dim": cond_dim,
+                "config": {"io_channels": latent_dim, "cond_token_dim": cond_dim, "global_cond_dim": cond_dim,
                            "transformer_type": "continuous_transformer", "attn_kwargs": {"qk_norm": "ln"},
                            **DIT_CONFIG},
             },
-            "io_channels": LATENT_DIM,
+            "io_channels": latent_dim,
         },
     }
 
@@ -117,9 +120,10 @@ def uses_nearest_upsample(ae_state: dict) -> bool:
 
 
 def config_for(ae_state: dict, latent_scale: float = 1.0) -> dict:
-    """model_config() for the autoencoder whose weights these are."""
+    """model_config() for the autoencoder whose weights these are (latent_dim: the decoder's input width)."""
     return model_config(latent_scale, nearest_upsample=uses_nearest_upsample(ae_state),
-                        decoder_c_mults=decoder_c_mults(ae_state))
+                        decoder_c_mults=decoder_c_mults(ae_state),
+                        latent_dim=ae_state["decoder.layers.0.weight_v"].shape[1])
 
 
 def load_autoencoder(path: str, latent_scale: float = 1.0):

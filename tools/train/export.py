@@ -104,7 +104,7 @@ def main():
         cond = reloaded.get_conditioning_inputs({"prompt": (emb, mask), "seconds_total": secs})
         cond32 = model.get_conditioning_inputs({"prompt": (ref, id_mask.bool()),
                                                 "seconds_total": model.conditioner.conditioners["seconds_total"]([5.0, 5.0])})
-        x = torch.randn(2, common.LATENT_DIM, 32, generator=torch.Generator().manual_seed(0))
+        x = torch.randn(2, config["model"]["io_channels"], 32, generator=torch.Generator().manual_seed(0))
         t = torch.full((2,), 0.5)
         v16 = reloaded.dit(x, t, cond["cross_attn_cond"], cond["global_cond"])
         v32 = model.dit(x, t, cond32["cross_attn_cond"], cond32["global_cond"])

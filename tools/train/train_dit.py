@@ -236,7 +236,8 @@ def main():
     device = common.training_device()
     torch.manual_seed(0)
     latents = common.load_checkpoint(os.path.join(args.out, "latents_train.pt"))
-    config = common.model_config(latent_scale=latents["latent_std"])
+    latent_dim = next(iter(latents["clips"].values()))["mean"].shape[0]  # 64, or more with more bands
+    config = common.model_config(latent_scale=latents["latent_std"], latent_dim=latent_dim)
     # The gap is measured on the channels that carry something: those pinned to the prior
     # (train_autoencoder.pin_noise_channels, zero mean in every clip) are noise no caption predicts.
     informative = torch.stack([c["mean"].float().abs().amax(1) for c in latents["clips"].values()]).amax(0) > 0

@@ -40,7 +40,7 @@ import common
 from band_latents import WINDOW, BandLatents, band_edges
 from foley_reference.oobleck import OobleckDecoder, SnakeBeta
 
-C_MULTS = [1, 2, 8, 8]  # 128 channels at the latent rate and at 8x, where the vocoder's head lives
+C_MULTS = [1, 2, 8, 8]  # 128 channels at the latent rate and at 8x, where the vocoder's head lives (32 bands)
 POWER = 32  # q^32: five squarings
 SQUARE_ALPHA = 1e-3  # (alpha x)^2 / 3 stays under 1e-5 for the |x| < 5 these channels carry
 FIRST_ALPHA = 1e-2   # the first Snake squares z, |z| < 0.6
@@ -112,10 +112,16 @@ def noise_taps(bands, excitation, stride, gen):
     return taps
 
 
-def new_decoder():
-    return OobleckDecoder(out_channels=2, channels=common.AE_CONFIG["channels"], latent_dim=common.LATENT_DIM,
-                          c_mults=C_MULTS, strides=common.AE_CONFIG["strides"], use_snake=True, final_tanh=False,
-                          use_nearest_upsample=False)
+def c_mults_for(bands):
+    """C_MULTS, the head's two widths raised to the 4 channels per band the squarings of build_head need."""
+    head = max(C_MULTS[-1], math.ceil(4 * bands / common.AE_CONFIG["channels"]))
+    return C_MULTS[:-2] + [head, head]
+
+
+def new_decoder(bands: BandLatents):
+    return OobleckDecoder(out_channels=2, channels=common.AE_CONFIG["channels"], latent_dim=bands.latent_dim,
+                          c_mults=c_mults_for(bands.bands), strides=common.AE_CONFIG["strides"], use_snake=True,
+                          final_tanh=False, use_nearest_upsample=False)
 
 
 def build_head(dec, bands: BandLatents, seed=0):
@@ -123,7 +129,7 @@ def build_head(dec, bands: BandLatents, seed=0):
     A'_b * n_b, the band's amplitude relative to exp(REF_b) times unit noise. Returns REF_b, the
     natural log of the reference amplitude per band, for the synthesis gains."""
     K = bands.bands
-    E = common.LATENT_DIM - K
+    E = bands.latent_dim - K
     width = dec.layers[0].weight_v.shape[0]
     assert width >= 2 * K + 1 + E and K * 4 <= width, "the decoder is too narrow for this many bands"
     half_std = 0.5 * bands.std.double()
@@ -132,7 +138,7 @@ def build_head(dec, bands: BandLatents, seed=0):
 
     # Layer 0 (k = 7, centre tap): +z_b, -z_b, a constant, the excitation.
     const = 2 * K
-    w0 = torch.zeros(width, common.LATENT_DIM, 7, dtype=torch.float64)
+    w0 = torch.zeros(width, bands.latent_dim, 7, dtype=torch.float64)
     b0 = torch.zeros(width, dtype=torch.float64)
     for b in range(K):
         for sign, row in ((1, b), (-1, K + b)):
@@ -239,6 +245,8 @@ def band_targets(bands, nfft, transition=0.15):
         care[b, max(0, lo - margin):lo + margin] = False
         care[b, max(0, hi - margin):hi + margin] = False
         care[b, lo + margin:hi - margin] = True
+        if hi - lo <= 2 * margin:  # a band of a few bins (the lowest of 64) has no inside past its edges:
+            care[b, lo:hi] = True  # all of it is its own, else its in-band power is 0 and the leakage ratio infinite
     return in_band, care
 
 
@@ -324,7 +332,7 @@ def fit_tail(dec, bands: BandLatents, steps, log_every=250, seed=0, frames8=24, 
 def build(bands: BandLatents, fit_steps, seed=0):
     """(decoder, fit losses): the head computed, the tail fitted, the products scaled to their bands'
     reference levels."""
-    dec = new_decoder()
+    dec = new_decoder(bands)
     ref = build_head(dec, bands, seed)
     losses = fit_tail(dec, bands, fit_steps, seed=seed)
     scale_products(dec, bands, ref)
@@ -342,7 +350,9 @@ def scale_products(dec, bands, ref):
 
 def save(dec, band_state, path, info):
     """An autoencoder.pt as train_autoencoder.py writes it (the encoder untrained: nothing reads it)."""
-    model = common.build_foley_model(common.model_config(decoder_c_mults=C_MULTS))
+    bands = BandLatents(band_state)
+    model = common.build_foley_model(common.model_config(decoder_c_mults=c_mults_for(bands.bands),
+                                                         latent_dim=bands.latent_dim))
     model.pretransform.model.decoder.load_state_dict(dec.state_dict())
     common.save_checkpoint(path, {"autoencoder": model.pretransform.model.state_dict(), "step": 0,
                                   "band_latents": band_state, "decoder_only": True, "vocoder_decoder": info})
@@ -360,8 +370,9 @@ def main():
     common.set_threads()
     state = common.load_checkpoint(args.band_latents)
     bands = BandLatents(state)
-    if 4 * bands.bands > new_decoder().layers[0].weight_v.shape[0]:
-        ap.error(f"{bands.bands} bands need a wider decoder than c_mults {C_MULTS}")
+    if bands.latent_dim - bands.bands < 2 * common.AE_CONFIG["strides"][-1]:
+        ap.error(f"{bands.bands} bands in {bands.latent_dim} latent channels leave too few excitation channels "
+                 "for white noise (noise_taps)")
     dec, losses = build(bands, args.fit_steps, args.seed)
     os.makedirs(args.out, exist_ok=True)
     path = os.path.join(args.out, "autoencoder.pt")
