@@ -69,13 +69,13 @@ def render(log_power, excitation, weights):
 
 
 class ExcitationVocoder:
-    """Called on band latents z [batch, LATENT_DIM, frames] -> [batch, 2, samples]: the same
+    """Called on band latents z [batch, latent_dim, frames] -> [batch, 2, samples]: the same
     signal on both channels (band latents describe the mid signal only), every band mixing all
     the excitation channels."""
 
     def __init__(self, bands: BandLatents):
         self.bands = bands
-        self.weights = mixing_weights(bands.bands, common.LATENT_DIM - bands.bands)
+        self.weights = mixing_weights(bands.bands, bands.latent_dim - bands.bands)
         self.learned = None
 
     def learn(self, state=None):

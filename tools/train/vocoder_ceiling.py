@@ -21,7 +21,7 @@ import torch
 
 import common
 import excitation_vocoder
-from band_latents import WINDOW, BandLatents, band_edges, log_band_power
+from band_latents import EXCITATION_CHANNELS, WINDOW, BandLatents, band_edges, log_band_power
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "eval"))
 import manifest as manifest_mod  # noqa: E402
@@ -101,7 +101,7 @@ class VocoderModel:
         if excitation == "white":
             self.weights = None
         elif excitation == "shared":  # as the band latents' own excitation channels
-            self.weights = excitation_vocoder.mixing_weights(bands, common.LATENT_DIM - bands)
+            self.weights = excitation_vocoder.mixing_weights(bands, EXCITATION_CHANNELS)
         else:
             per_band = int(excitation)
             self.weights = excitation_vocoder.mixing_weights(bands, bands * per_band, per_band)
