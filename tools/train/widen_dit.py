@@ -82,8 +82,6 @@ def main():
     ap.add_argument("--out", required=True, help="the new dit.pt (beside the new latents_train.pt)")
     args = ap.parse_args()
     old, new = BandLatents.load(args.from_bands), BandLatents.load(args.to_bands)
-    if new.bands < old.bands:
-        ap.error(f"--to-bands has {new.bands} bands, fewer than the {old.bands} of --from-bands")
     try:
         lift, pool = layout_maps(old, new)
         state = common.load_checkpoint(args.dit)
@@ -92,7 +90,7 @@ def main():
     except (ValueError, KeyError) as e:
         raise SystemExit(f"widen_dit: {e}")
     kept = {k: v for k, v in state.items() if k in ("step", "log", "aux_head", "aux_categories")}
-    common.save_checkpoint(args.out, {**kept, **widened, "widened_from": {"bands": old.bands, "dit": args.dit}})
+    common.save_checkpoint(args.out, {**kept, **widened})
     print(f"saved {args.out}: step {state.get('step')}, {old.latent_dim} -> {new.latent_dim} latent channels "
           f"({old.bands} -> {new.bands} bands)", flush=True)
 
