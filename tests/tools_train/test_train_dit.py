@@ -84,6 +84,36 @@ class BatcherTest(unittest.TestCase):
                     self.assertAlmostEqual(seconds[i], window_seconds, places=5)
         self.assertEqual(seen, {"human", "door", "weather"})
 
+    def test_walk_lays_a_captions_steps_end_to_end_over_the_whole_window(self):
+        latents = fake_latents()
+        for k, value in (("s1", 1.0), ("s2", 2.0)):  # two one-step clips of 3 frames, told apart by their value
+            latents["clips"][k] = {"mean": torch.full((common.LATENT_DIM, 3), value).half(),
+                                   "std": torch.zeros(common.LATENT_DIM, 3).half(), "seconds": 0.128,
+                                   "caption_en": "footsteps on gravel", "caption_zh": "碎石上的脚步声",
+                                   "category": "footsteps", "tail_drop_db": 40.0}
+        batcher = train_dit.Batcher(latents, FixedTokenizer(), seed=1, walk=1.0)
+        self.assertEqual(set(batcher.steps_of), {"footsteps on gravel"})
+        frame_s = common.DOWNSAMPLING / common.SAMPLE_RATE
+        low, high = (round(s / frame_s) for s in train_dit.STEP_PERIOD_S)
+        walks = 0
+        for _ in range(40):
+            x0, seconds, _, _, cats, content = batcher.batch(4)
+            frames = x0.shape[-1]
+            for i, cat in enumerate(cats):
+                if cat != "footsteps":
+                    continue
+                walks += 1
+                self.assertEqual(float(content[i].min()), 1.0)
+                self.assertAlmostEqual(seconds[i], frames * frame_s, places=5)
+                level = x0[i, 0] * 2.0  # undo latent_std
+                onsets = [f for f in range(frames) if level[f] != 0 and (f == 0 or level[f - 1] == 0)]
+                self.assertGreaterEqual(len(onsets), frames // high)
+                gaps = {b - a for a, b in zip(onsets, onsets[1:])}
+                self.assertEqual(len(gaps), 1)  # one cadence per walk
+                self.assertTrue(low <= gaps.pop() <= high)
+                self.assertTrue(set(level.unique().tolist()) <= {0.0, 1.0, 2.0})
+        self.assertGreater(walks, 10)
+
     def test_fill_window_needs_cached_tail_levels(self):
         latents = fake_latents()
         del latents["clips"]["c"]["tail_drop_db"]

@@ -10,7 +10,8 @@ zeroed, seconds_total through the number conditioner, cross-attention on [prompt
 global token = seconds. Captions: English or Chinese at random, sometimes only the category
 name (clips drawn caption-balanced); 10 % of contexts are dropped to zeros for classifier-free
 guidance. Windows of a quarter, half or all of the 5.46 s (64, 128 or 256 latent frames); a clip shorter than its window is followed by the latent of silence
-and seconds_total says where the sound ends. Keeps an EMA copy, which is what gets exported.
+and seconds_total says where the sound ends (options: --fill-window for events that died away,
+--walk for footsteps). Keeps an EMA copy, which is what gets exported.
 
 Two training-only aids make the prompt matter sooner (neither changes the exported model):
 an auxiliary head classifies the clip's category from the mean-pooled T5 output (so the text
@@ -41,16 +42,27 @@ WINDOWS = ((common.MAX_FRAMES // 4, 0.5), (common.MAX_FRAMES // 2, 0.3), (common
 # short clip (thirteenth run) made even "rain" stop after 3.5 s; textures cut off loud (a loop, an
 # engine) are left out, so that no training example says a texture may stop halfway through.
 ENDED_DB = 30.0
+# --walk lays the one-step clips of these captions end to end. A footstep recording is one step
+# (median 0.45 s), and a walk is steps one after another, which is what "footsteps" means once the
+# requested sound is longer than one step: without it a 5 s "footsteps on gravel" was 5 s of steady
+# noise, heard as Vehicle (eighteenth and nineteenth runs).
+STEP_WORDS = ("footsteps", "walking")
+STEP_PERIOD_S = (0.45, 0.7)  # a step every 0.45-0.7 s: a walk's cadence (about 1.4-2.2 steps per second)
 
 
 class Batcher:
-    def __init__(self, latents, tokenizer, seed, fill_window=0.0):
+    def __init__(self, latents, tokenizer, seed, fill_window=0.0, walk=0.0):
         self.clips = list(latents["clips"].values())
         self.scale = latents["latent_std"]
         self.silence = latents["silence"].float() / self.scale
         self.sp = tokenizer
         self.rng = random.Random(seed)
         self.fill_window = fill_window
+        self.walk = walk
+        self.steps_of = {}  # caption -> its clips, from which a walk draws its steps
+        for clip in self.clips:
+            if any(word in clip["caption_en"].split() for word in STEP_WORDS):
+                self.steps_of.setdefault(clip["caption_en"], []).append(clip)
         if fill_window > 0 and any("tail_drop_db" not in c for c in self.clips):
             raise SystemExit("--fill-window needs latents_train.pt from this version of cache_latents.py "
                              "(its clips' tail_drop_db): run cache_latents.py again")
@@ -75,6 +87,26 @@ class Batcher:
             return en if self.rng.random() < 0.5 else zh
         return clip["caption_en"] if r < 0.55 else clip["caption_zh"]
 
+    def sample(self, clip, start, frames):
+        """A posterior sample of frames [start, start + frames) of a clip, scaled."""
+        mean, std = clip["mean"][:, start:start + frames].float(), clip["std"][:, start:start + frames].float()
+        return (mean + std * torch.randn_like(mean)) / self.scale
+
+    def walk_of(self, clip, frames):
+        """The window as a walk: steps drawn from the clips of the clip's caption, one every
+        STEP_PERIOD_S (or after the step's own length, if longer), silence between them."""
+        z = self.silence[:, None].repeat(1, frames)
+        frame_s = common.DOWNSAMPLING / common.SAMPLE_RATE
+        period = round(self.rng.uniform(*STEP_PERIOD_S) / frame_s)
+        at = self.rng.randrange(period)
+        step = clip
+        while at < frames:
+            piece = self.sample(step, 0, frames - at)
+            z[:, at:at + piece.shape[1]] = piece
+            at += max(period, piece.shape[1])
+            step = self.rng.choice(self.steps_of[clip["caption_en"]])
+        return z
+
     def batch(self, size):
         frames = self.rng.choices([w for w, _ in WINDOWS], weights=[p for _, p in WINDOWS])[0]
         x0 = self.silence[None, :, None].repeat(size, 1, frames)
@@ -82,17 +114,22 @@ class Batcher:
         seconds, categories, ids = [], [], torch.zeros(size, common.MAX_PROMPT_TOKENS, dtype=torch.long)
         mask = torch.zeros(size, common.MAX_PROMPT_TOKENS, dtype=torch.long)
         for i, clip in enumerate(self.rng.choices(self.clips, weights=self.weights, k=size)):
-            mean, std = clip["mean"].float(), clip["std"].float()
-            length = mean.shape[1]
+            length = clip["mean"].shape[1]
             start = self.rng.randrange(length - frames + 1) if length > frames else 0
-            z = mean[:, start:start + frames] + std[:, start:start + frames] * torch.randn(mean.shape[0], min(frames, length))
-            x0[i, :, : z.shape[1]] = z / self.scale
             window_seconds = frames * common.DOWNSAMPLING / common.SAMPLE_RATE
-            if length < frames and self.rng.random() < self.fill_window and clip["tail_drop_db"] >= ENDED_DB:
+            if 2 * length <= frames and clip["caption_en"] in self.steps_of and self.rng.random() < self.walk:
+                # A walk of this caption's steps is the whole requested sound (see --walk).
+                x0[i] = self.walk_of(clip, frames)
+                content[i] = 1.0
+                seconds.append(window_seconds)
+            elif length < frames and self.rng.random() < self.fill_window and clip["tail_drop_db"] >= ENDED_DB:
                 # The whole window is the requested sound: the event, then silence (see --fill-window).
+                x0[i, :, :length] = self.sample(clip, 0, length)
                 content[i] = 1.0
                 seconds.append(window_seconds)
             else:
+                z = self.sample(clip, start, frames)
+                x0[i, :, : z.shape[1]] = z
                 content[i, :, : z.shape[1]] = 1.0
                 real = clip["seconds"] - start * common.DOWNSAMPLING / common.SAMPLE_RATE
                 seconds.append(min(real, window_seconds))
@@ -224,6 +261,10 @@ def main():
                          "Without it seconds_total always says where the sound ends, and the training clips are short (median 0.9 s; footsteps 0.4 s, doors 0.9 s), so a "
                          "5 s \"door slam\" asked for 5 s of a door (the twelfth run's DiT made steady noise, heard as "
                          "Hiss, Vehicle or Spray); with it the model learns that a short event may end early")
+    ap.add_argument("--walk", type=float, default=0.0,
+                    help="share of footstep clips (STEP_WORDS in the caption) no longer than half their window "
+                         "that become a walk: steps of the same caption one after another, the whole window the "
+                         "requested sound")
     ap.add_argument("--high-noise", type=float, default=0.3, help="share of t drawn from [0.8, 1)")
     ap.add_argument("--text-lr-mult", type=float, default=2.0, help="learning-rate factor of the text path")
     ap.add_argument("--aux-weight", type=float, default=0.1, help="weight of the category loss on pooled T5")
@@ -281,7 +322,7 @@ def main():
     print(f"DiT+conditioner+T5 parameters: {n_params / 1e6:.2f}M, latent std {latents['latent_std']:.3f}, "
           f"{int(informative.sum())} informative latent channels, training on {device}", flush=True)
     sp = spm.SentencePieceProcessor(model_file=os.path.join(args.out, "spiece.model"))
-    batcher = Batcher(latents, sp, seed=step, fill_window=args.fill_window)
+    batcher = Batcher(latents, sp, seed=step, fill_window=args.fill_window, walk=args.walk)
     trainable.train()
     start = time.time()
     last_save = start
