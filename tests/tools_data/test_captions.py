@@ -36,6 +36,17 @@ class CaptionTest(unittest.TestCase):
         self.check("zip_0snd.pk3/sound/doors/open_close.ogg", "opening", "打开的声音", "door")  # the folder says door
         self.check("data/core/sounds/orc-die-3.ogg", "orc dying", "兽人死亡", "creature")
 
+    def test_a_desktop_themes_window_is_an_interface_sound_and_a_cockpits_a_window(self):
+        self.check("usr/share/sounds/Oxygen-Window-Minimize.ogg", "desktop window", "桌面窗口的声音", "ui")
+        self.check("usr/share/games/flightgear/Aircraft/c172p/Sounds/window-closing.wav", "window closing",
+                   "窗户关闭", "door")
+
+    def test_words_that_named_no_door(self):
+        # megaglest's dr_ is the dragon rider, pokerth's blinds are the poker stakes
+        self.check("usr/share/games/megaglest/techs/megapack/factions/magic/units/dragon_rider/sounds/dr_die1.wav",
+                   "dying", "死亡的声音", "creature")  # the folder names a dragon
+        self.assertIsNone(captions.caption_for_path("usr/share/games/pokerth/sounds/default/blinds_raises_level1.wav"))
+
     def test_opening_and_closing_name_no_category_of_their_own(self):
         self.check("usr/share/lmms/samples/drums/hihat_closed01.ogg", "hi-hat closing", category="percussion")
         self.check("usr/share/sonic-pi/samples/drum_cymbal_open.flac", category="percussion",

@@ -26,6 +26,12 @@ EXCLUDE_TOKENS = {
 _GENERIC_FOLDERS = {"usr", "share", "games", "sounds", "sound", "audio", "data", "sfx", "wav", "ogg",
                     "samples", "soundfx", "effects", "misc", "stereo", "default", "sounds_", "base"}
 
+# The freedesktop sound-theme directory: its names describe desktop events, so a word there can mean
+# something else than in a game ("Oxygen-Window-Minimize" is an interface whoosh, not a house window,
+# and made the caption "door" stand for such whooshes).
+DESKTOP_THEME_DIR = "usr/share/sounds/"
+DESKTOP_TERMS = {"window": ("desktop window", "桌面窗口", "src", "ui")}
+
 _CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])")
 _SPLIT = re.compile(r"[^A-Za-z]+")
 _WALK_ACTS = {"footsteps", "walking", "running", "landing"}
@@ -55,8 +61,9 @@ def is_excluded(path: str) -> bool:
     return any(t in EXCLUDE_TOKENS for t in stem) or any(t in EXCLUDE_TOKENS for f in folders for t in f)
 
 
-def _terms(tokens):
-    return [VOCABULARY[t] for t in tokens if t in VOCABULARY]
+def _terms(tokens, overrides=None):
+    table = VOCABULARY if overrides is None else {**VOCABULARY, **overrides}
+    return [table[t] for t in tokens if t in table]
 
 
 def _unique(items):
@@ -76,8 +83,9 @@ def _zh_sound(text: str) -> str:
 def caption_for_path(path: str):
     """Returns (english, chinese, category) or None when the path has no known sound word."""
     folders, stem = _path_parts(path)
-    stem_terms = _terms(stem)
-    near_terms = [t for f in folders[:2] for t in _terms(f)]
+    overrides = DESKTOP_TERMS if path.replace("\\", "/").lstrip("/").startswith(DESKTOP_THEME_DIR) else None
+    stem_terms = _terms(stem, overrides)
+    near_terms = [t for f in folders[:2] for t in _terms(f, overrides)]
     by_role = {role: _unique([t for t in stem_terms if t[2] == role]) for role in ("src", "act", "mat", "mod")}
     # Folders fill only the roles the file name leaves empty.
     for role in ("act", "mat", "src"):
@@ -88,7 +96,7 @@ def caption_for_path(path: str):
     srcs, acts, mats, mods = by_role["src"][:2], by_role["act"][:1], by_role["mat"][:1], by_role["mod"][:1]
     if not (srcs or acts or mats):
         return None
-    category = _category(stem_terms + near_terms + [t for f in folders[2:] for t in _terms(f)])
+    category = _category(stem_terms + near_terms + [t for f in folders[2:] for t in _terms(f, overrides)])
     en_mod = " ".join(m[0] for m in mods)
     zh_mod = "".join(m[1] for m in mods)
     en_src = " ".join(s[0] for s in srcs)

@@ -346,7 +346,6 @@ gulp|gulp|吞咽|src|human
 slurp|slurp|吸溜声|src|human
 door|door|门|src|door
 doors|door|门|src|door
-dr|door|门|src|door
 gate|gate|大门|src|door
 stonegate|stone gate|石门|src|door
 fencegate|fence gate|栅栏门|src|door
@@ -364,7 +363,6 @@ creak|creak|吱嘎声|src|door
 squeak|squeak|吱吱声|src|door
 chest|chest|箱子|src|door
 window|window|窗户|src|door
-blinds|blinds|百叶窗|src|door
 drawer|drawer|抽屉|src|door
 car|car|汽车|src|vehicle
 cars|cars|汽车|src|vehicle
