@@ -114,6 +114,25 @@ class BatcherTest(unittest.TestCase):
                 self.assertTrue(set(level.unique().tolist()) <= {0.0, 1.0, 2.0})
         self.assertGreater(walks, 10)
 
+    def test_paraphrase_replaces_a_phrase_in_both_languages_and_leaves_other_captions(self):
+        import random
+        rng = random.Random(0)
+        seen = {train_dit.paraphrased("door closing steel", "门关闭钢", rng) for _ in range(40)}
+        self.assertEqual(seen, {("door slam steel", "砰地关门钢"), ("door shutting steel", "关门钢")})
+        self.assertEqual(train_dit.paraphrased("footsteps on gravel", "砾石上的脚步声", rng)[1][:3], "砾石上")
+        self.assertNotEqual(train_dit.paraphrased("footsteps on gravel", "砾石上的脚步声", rng)[0],
+                            "footsteps on gravel")
+        self.assertEqual(train_dit.paraphrased("rain", "雨声", rng), ("rain", "雨声"))
+
+    def test_paraphrase_share_of_the_batchers_captions(self):
+        latents = fake_latents()
+        latents["clips"]["c"].update(caption_en="door closing", caption_zh="门关闭")
+        for share, expect_slams in ((0.0, False), (1.0, True)):
+            batcher = train_dit.Batcher(latents, FixedTokenizer(), seed=2, paraphrase=share)
+            said = {batcher.caption(latents["clips"]["c"]) for _ in range(200)}
+            self.assertEqual(bool(said & {"door slam", "door shutting", "砰地关门", "关门"}), expect_slams)
+            self.assertEqual("door closing" in said, not expect_slams)
+
     def test_fill_window_needs_cached_tail_levels(self):
         latents = fake_latents()
         del latents["clips"]["c"]["tail_drop_db"]

@@ -625,6 +625,16 @@ CATEGORY_PRIORITY = ["explosion", "footsteps", "door", "weather", "water", "fire
                      "creature", "human", "impact", "weapon", "magic", "machine", "tools", "percussion",
                      "ambience", "ui"]
 
+# Users' words for what the file names call otherwise: train_dit.py --paraphrase trains a share of
+# the clips whose captions hold one of these phrases under a paraphrase, so that a prompt such as
+# "door slam" (no file name says slam) reaches the "door closing" clips. Each entry: the phrase in
+# English and in Chinese, then its paraphrases; the two languages are replaced together.
+PARAPHRASES = (
+    (("door closing", "门关闭"), (("door slam", "砰地关门"), ("door shutting", "关门"))),
+    (("footsteps", "脚步声"), (("walking", "走路声"), ("steps", "步伐声"))),
+    (("explosion", "爆炸"), (("blast", "爆破"), ("boom", "轰隆"))),
+)
+
 CATEGORY_NAMES = {  # English, Chinese: the caption used when nothing more specific is known
     "explosion": ("explosion", "爆炸"), "footsteps": ("footsteps", "脚步声"), "door": ("door", "门"),
     "weather": ("weather", "天气"), "water": ("water", "水"), "fire": ("fire", "火"),

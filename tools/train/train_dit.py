@@ -34,7 +34,7 @@ import torch
 import torch.nn.functional as F
 
 import common
-from vocabulary import CATEGORY_NAMES
+from vocabulary import CATEGORY_NAMES, PARAPHRASES
 
 WINDOWS = ((common.MAX_FRAMES // 4, 0.5), (common.MAX_FRAMES // 2, 0.3), (common.MAX_FRAMES, 0.2))
 # --fill-window takes only clips whose last frame lies this far under their loudest (cache_latents.tail_drop_db):
@@ -51,7 +51,7 @@ STEP_PERIOD_S = (0.45, 0.7)  # a step every 0.45-0.7 s: a walk's cadence (about 
 
 
 class Batcher:
-    def __init__(self, latents, tokenizer, seed, fill_window=0.0, walk=0.0):
+    def __init__(self, latents, tokenizer, seed, fill_window=0.0, walk=0.0, paraphrase=0.0):
         self.clips = list(latents["clips"].values())
         self.scale = latents["latent_std"]
         self.silence = latents["silence"].float() / self.scale
@@ -59,6 +59,7 @@ class Batcher:
         self.rng = random.Random(seed)
         self.fill_window = fill_window
         self.walk = walk
+        self.paraphrase = paraphrase
         self.steps_of = {}  # caption -> its clips, from which a walk draws its steps
         for clip in self.clips:
             if any(word in clip["caption_en"].split() for word in STEP_WORDS):
@@ -85,7 +86,10 @@ class Batcher:
         if r < 0.1:
             en, zh = CATEGORY_NAMES.get(clip["category"], ("sound effect", "音效"))
             return en if self.rng.random() < 0.5 else zh
-        return clip["caption_en"] if r < 0.55 else clip["caption_zh"]
+        en, zh = clip["caption_en"], clip["caption_zh"]
+        if self.paraphrase and self.rng.random() < self.paraphrase:
+            en, zh = paraphrased(en, zh, self.rng)
+        return en if r < 0.55 else zh
 
     def sample(self, clip, start, frames):
         """A posterior sample of frames [start, start + frames) of a clip, scaled."""
@@ -138,6 +142,16 @@ class Batcher:
             ids[i, : len(toks)] = torch.tensor(toks)
             mask[i, : len(toks)] = 1
         return x0, seconds, ids, mask, categories, content
+
+
+def paraphrased(en, zh, rng):
+    """The caption with its first PARAPHRASES phrase (found in both languages) replaced by one of
+    that phrase's paraphrases, or as it is when it holds none."""
+    for (phrase_en, phrase_zh), options in PARAPHRASES:
+        if phrase_en in en and phrase_zh in zh:
+            other_en, other_zh = rng.choice(options)
+            return en.replace(phrase_en, other_en), zh.replace(phrase_zh, other_zh)
+    return en, zh
 
 
 def conditioning(model, t5, ids, mask, seconds):
@@ -265,6 +279,9 @@ def main():
                     help="share of footstep clips (STEP_WORDS in the caption) no longer than half their window "
                          "that become a walk: steps of the same caption one after another, the whole window the "
                          "requested sound")
+    ap.add_argument("--paraphrase", type=float, default=0.0,
+                    help="share of the captions holding a phrase of vocabulary.PARAPHRASES trained under one of "
+                         "its paraphrases (\"door closing\" as \"door slam\"): users' words the file names lack")
     ap.add_argument("--high-noise", type=float, default=0.3, help="share of t drawn from [0.8, 1)")
     ap.add_argument("--text-lr-mult", type=float, default=2.0, help="learning-rate factor of the text path")
     ap.add_argument("--aux-weight", type=float, default=0.1, help="weight of the category loss on pooled T5")
@@ -322,7 +339,8 @@ def main():
     print(f"DiT+conditioner+T5 parameters: {n_params / 1e6:.2f}M, latent std {latents['latent_std']:.3f}, "
           f"{int(informative.sum())} informative latent channels, training on {device}", flush=True)
     sp = spm.SentencePieceProcessor(model_file=os.path.join(args.out, "spiece.model"))
-    batcher = Batcher(latents, sp, seed=step, fill_window=args.fill_window, walk=args.walk)
+    batcher = Batcher(latents, sp, seed=step, fill_window=args.fill_window, walk=args.walk,
+                      paraphrase=args.paraphrase)
     trainable.train()
     start = time.time()
     last_save = start
