@@ -164,6 +164,22 @@ class BuiltDecoderTest(unittest.TestCase):
         model = common.build_foley_model(config)
         model.pretransform.model.decoder.load_state_dict(self.dec.state_dict(), strict=True)
 
+    def test_a_fit_goes_on_from_a_saved_tail(self):
+        # one step at a vanishing rate from the fitted tail: the same decoder, not a fresh start
+        again, losses = vd.build(self.bands, fit_steps=1, lr=1e-12, tail_from=self.dec.state_dict())
+        z = latents(0.0)
+        self.assertLess(float((self.decode(z, again) - self.decode(z)).abs().max()), 1e-6)
+        # (the first fit reported its losses before its last step)
+        self.assertAlmostEqual(losses["outside"], self.losses["outside"], delta=1e-3 * self.losses["outside"])
+        fresh, _ = vd.build(self.bands, fit_steps=1, lr=1e-12)
+        self.assertGreater(float((self.decode(z, fresh) - self.decode(z)).abs().max()), 1e-3)
+
+    def test_a_tail_of_other_bands_is_refused(self):
+        wide, _ = vd.build(BandLatents(band_state(64)), fit_steps=1)
+        with self.assertRaises(SystemExit) as caught:
+            vd.build(self.bands, fit_steps=1, tail_from=wide.state_dict())
+        self.assertIn("width", str(caught.exception))
+
     def test_a_wider_band_latent_decoder_is_exported_at_its_width(self):
         bands = BandLatents(band_state(64))
         dec, losses = vd.build(bands, fit_steps=2)

@@ -255,11 +255,13 @@ LEAK_FLOOR = 1e-2      # leakage under 1 % of the in-band power (-20 dB) costs l
 LEAK_LOUDER_CAP = 1e2  # bins whose band is usually quieter counts that many times more, up to 100x
 
 
-def fit_tail(dec, bands: BandLatents, steps, log_every=250, seed=0, frames8=24, nfft=4096, lr=3e-3, batch=16):
+def fit_tail(dec, bands: BandLatents, steps, log_every=250, seed=0, frames8=24, nfft=4096, lr=3e-3, batch=16,
+             tail_from=None):
     """Fit the linear tail so an impulse on band b's product channel comes out with power 1/6 per
     unit of |G|^2 over band b (the level at which a band of power P is made from products of
     variance P: 768 / 128 = 6, Hann power sum over the product period) and little elsewhere,
-    weighted by how much quieter the other bands usually are. Returns the final losses."""
+    weighted by how much quieter the other bands usually are. tail_from: the state_dict of a
+    decoder of the same bands whose fitted tail the fit goes on from. Returns the final losses."""
     K = bands.bands
     torch.manual_seed(seed)
     tail = tail_modules(dec)
@@ -274,9 +276,11 @@ def fit_tail(dec, bands: BandLatents, steps, log_every=250, seed=0, frames8=24, 
             with torch.no_grad():
                 m.bias.zero_()
             m.bias.requires_grad_(False)
-        if m.weight_v.shape[-1] == 1:  # a residual unit's last conv: start near the identity
+        if m.weight_v.shape[-1] == 1 and tail_from is None:  # a residual unit's last conv: start near the identity
             with torch.no_grad():
                 m.weight_g.mul_(0.1)
+    if tail_from is not None:
+        load_tail(dec, tail_from)
     params = [p for m in convs for p in (m.weight_v, m.weight_g)]
     # The 8x signal also carries the amplitudes and the bare noise: only the products may pass
     # (a transposed conv's weight norm is per input channel).
@@ -329,12 +333,23 @@ def fit_tail(dec, bands: BandLatents, steps, log_every=250, seed=0, frames8=24, 
     return {"inside": float(inside.mean()), "outside": float(outside.mean()), "pulse": float(pulse.mean())}
 
 
-def build(bands: BandLatents, fit_steps, seed=0):
-    """(decoder, fit losses): the head computed, the tail fitted, the products scaled to their bands'
-    reference levels."""
+def load_tail(dec, state):
+    """Copies the tail's weights (layers 2 on: scale_products changes only the head) from a saved
+    decoder's state_dict, which must be of the same width."""
+    prefix = tuple(f"layers.{i}." for i in range(2, len(dec.layers)))
+    tail = {k: v for k, v in state.items() if k.startswith(prefix)}
+    own = {k: v for k, v in dec.state_dict().items() if k.startswith(prefix)}
+    if tail.keys() != own.keys() or any(tail[k].shape != own[k].shape for k in own):
+        raise SystemExit("--tail-from: that decoder's tail is not of these band latents' width")
+    dec.load_state_dict(tail, strict=False)
+
+
+def build(bands: BandLatents, fit_steps, seed=0, lr=3e-3, tail_from=None):
+    """(decoder, fit losses): the head computed, the tail fitted (or fitted further from tail_from),
+    the products scaled to their bands' reference levels."""
     dec = new_decoder(bands)
     ref = build_head(dec, bands, seed)
-    losses = fit_tail(dec, bands, fit_steps, seed=seed)
+    losses = fit_tail(dec, bands, fit_steps, seed=seed, lr=lr, tail_from=tail_from)
     scale_products(dec, bands, ref)
     return dec, losses
 
@@ -364,19 +379,30 @@ def main():
     ap.add_argument("--out", required=True, help="directory for autoencoder.pt")
     ap.add_argument("--fit-steps", type=int, default=5000, help="gradient steps for the synthesis kernels")
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--fit-lr", type=float, default=3e-3, help="learning rate of the fit (its last fifth decays it tenfold)")
+    ap.add_argument("--tail-from", help="autoencoder.pt of this script, of the same bands: go on fitting its tail "
+                                         "(its leakage was still falling after 20,000 steps, nineteenth run)")
     args = ap.parse_args()
-    if args.fit_steps < 1:
-        ap.error("--fit-steps must be at least 1")
+    if args.fit_steps < 1 or not args.fit_lr > 0:
+        ap.error("--fit-steps must be at least 1 and --fit-lr positive")
     common.set_threads()
     state = common.load_checkpoint(args.band_latents)
     bands = BandLatents(state)
     if bands.latent_dim - bands.bands < 2 * common.AE_CONFIG["strides"][-1]:
         ap.error(f"{bands.bands} bands in {bands.latent_dim} latent channels leave too few excitation channels "
                  "for white noise (noise_taps)")
-    dec, losses = build(bands, args.fit_steps, args.seed)
+    tail_from, earlier_steps = None, 0
+    if args.tail_from:
+        saved = common.load_checkpoint(args.tail_from)
+        if "vocoder_decoder" not in saved:
+            ap.error(f"--tail-from {args.tail_from}: not a decoder of this script")
+        tail_from = {k[len("decoder."):]: v for k, v in saved["autoencoder"].items() if k.startswith("decoder.")}
+        earlier_steps = saved["vocoder_decoder"]["fit_steps"]
+    dec, losses = build(bands, args.fit_steps, args.seed, args.fit_lr, tail_from)
     os.makedirs(args.out, exist_ok=True)
     path = os.path.join(args.out, "autoencoder.pt")
-    save(dec, state, path, {"fit_steps": args.fit_steps, "seed": args.seed, **losses})
+    save(dec, state, path, {"fit_steps": earlier_steps + args.fit_steps, "seed": args.seed, "fit_lr": args.fit_lr,
+                            **losses})
     print(f"saved {path}", flush=True)
 
 
