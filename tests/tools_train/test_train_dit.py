@@ -142,6 +142,16 @@ class BatcherTest(unittest.TestCase):
         self.assertIn("run cache_latents.py again", str(caught.exception))
 
 
+class ArgumentTest(unittest.TestCase):
+    def test_negative_keep_every_and_shares_outside_0_1_are_refused_before_any_file_is_read(self):
+        import subprocess
+        script = os.path.join(os.path.dirname(train_dit.__file__), "train_dit.py")
+        for bad in (["--keep-every", "-1"], ["--walk", "1.5"], ["--paraphrase", "-0.1"], ["--fill-window", "2"]):
+            done = subprocess.run([sys.executable, script, "--out", "/nonexistent", *bad], capture_output=True, text=True)
+            self.assertEqual(done.returncode, 2, bad)
+            self.assertIn("must be 0 (off) or more", done.stderr)
+
+
 class TailDropTest(unittest.TestCase):
     """cache_latents.tail_drop_db: which clips --fill-window may take."""
 

@@ -290,6 +290,8 @@ def main():
                          "checkpoints 457 steps apart went from 11/64 to 1/64 (eighteenth run), so a run is "
                          "worth choosing from, not only its last step")
     args = ap.parse_args()
+    if args.keep_every < 0 or not all(0 <= share <= 1 for share in (args.fill_window, args.walk, args.paraphrase)):
+        ap.error("--keep-every must be 0 (off) or more, and --fill-window, --walk and --paraphrase shares in [0, 1]")
     common.set_threads()
     device = common.training_device()
     torch.manual_seed(0)
