@@ -121,7 +121,8 @@ class Batcher:
             length = clip["mean"].shape[1]
             start = self.rng.randrange(length - frames + 1) if length > frames else 0
             window_seconds = frames * common.DOWNSAMPLING / common.SAMPLE_RATE
-            if 2 * length <= frames and clip["caption_en"] in self.steps_of and self.rng.random() < self.walk:
+            walkable = 2 * length <= frames and clip["caption_en"] in self.steps_of
+            if self.walk and walkable and self.rng.random() < self.walk:
                 # A walk of this caption's steps is the whole requested sound (see --walk).
                 x0[i] = self.walk_of(clip, frames)
                 content[i] = 1.0

@@ -379,9 +379,12 @@ def main():
     ap.add_argument("--out", required=True, help="directory for autoencoder.pt")
     ap.add_argument("--fit-steps", type=int, default=5000, help="gradient steps for the synthesis kernels")
     ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--fit-lr", type=float, default=3e-3, help="learning rate of the fit (its last fifth decays it tenfold)")
-    ap.add_argument("--tail-from", help="autoencoder.pt of this script, of the same bands: go on fitting its tail "
-                                         "(its leakage was still falling after 20,000 steps, nineteenth run)")
+    ap.add_argument("--fit-lr", type=float, default=3e-3,
+                    help="learning rate of the fit (its last fifth decays it tenfold)")
+    ap.add_argument("--tail-from",
+                    help="autoencoder.pt of this script, of the same bands: go on fitting its tail (15,000 more "
+                         "steps after 20,000 lowered the leakage by a quarter and changed the held-out agreement "
+                         "by one clip of 153: twentieth run)")
     args = ap.parse_args()
     if args.fit_steps < 1 or not args.fit_lr > 0:
         ap.error("--fit-steps must be at least 1 and --fit-lr positive")
