@@ -276,10 +276,10 @@ def fit_tail(dec, bands: BandLatents, steps, log_every=250, seed=0, frames8=24, 
             with torch.no_grad():
                 m.bias.zero_()
             m.bias.requires_grad_(False)
-        if m.weight_v.shape[-1] == 1 and tail_from is None:  # a residual unit's last conv: start near the identity
+        if m.weight_v.shape[-1] == 1:  # a residual unit's last conv: start near the identity
             with torch.no_grad():
                 m.weight_g.mul_(0.1)
-    if tail_from is not None:
+    if tail_from is not None:  # replaces every tail weight set above (a saved tail was made the same way)
         load_tail(dec, tail_from)
     params = [p for m in convs for p in (m.weight_v, m.weight_g)]
     # The 8x signal also carries the amplitudes and the bare noise: only the products may pass
