@@ -3,6 +3,7 @@ calibration table, report files. Optional model stages are exercised with
 tests/data/tiny-pipeline when the PyTorch reference can load it."""
 import json
 import os
+import random
 import subprocess
 import sys
 import tempfile
@@ -147,6 +148,29 @@ if __name__ == "__main__":
     unittest.main()
 
 
+class WalkTest(unittest.TestCase):
+    """listen_proxy.walk: the audio form of train_dit --walk's cadence."""
+
+    def test_steps_follow_one_period_or_their_own_length_with_silence_between(self):
+        import listen_proxy
+        steps = {2.0: np.ones((SR // 10, 2)), 3.0: np.ones((SR, 2))}  # 0.1 s and 1 s, told apart by a first-sample mark
+        for mark, step in steps.items():
+            step[0] = mark
+        for seed in range(20):
+            x = listen_proxy.walk(list(steps.values()), 6.0, random.Random(seed), (0.45, 0.7))
+            self.assertEqual(x.shape, (6 * SR, 2))
+            starts = np.flatnonzero(x[:, 0] > 1)
+            self.assertLess(starts[0], 0.7 * SR)
+            self.assertEqual(set(x[starts, 0]), {2.0, 3.0}, seed)  # both steps drawn (20 seeds, about 9 steps each)
+            gaps, marks = np.diff(starts), x[starts[:-1], 0]
+            after_short = set(gaps[marks == 2.0])  # one period for the whole walk, a walking one
+            self.assertEqual(len(after_short), 1, seed)
+            period = after_short.pop()
+            self.assertTrue(0.45 * SR - 1 <= period <= 0.7 * SR + 1, period)
+            self.assertTrue((gaps[marks == 3.0] == SR).all())  # a step longer than the period: right after it
+            self.assertTrue((x[:, 0] == 0).any())  # silence between short steps
+
+
 @unittest.skipUnless(os.path.exists(MODEL), "yamnet.tflite not present")
 class ListenProxyCalibrationTest(unittest.TestCase):
     """listen_proxy --real: the proxy's ear on the dataset's own clips of each prompt's category."""
@@ -170,6 +194,34 @@ class ListenProxyCalibrationTest(unittest.TestCase):
             self.assertNotIn("clock", report)
             self.assertEqual(report.count("| beep | a short beep"), 1)
             self.assertIn("| hits | vocoded hits |", report)
+
+    def test_walks_lay_the_one_step_clips_of_the_prompts_caption_end_to_end(self):
+        with tempfile.TemporaryDirectory() as d:
+            rng = np.random.default_rng(1)
+            rows = ["clip\tpackage\tpath\tseconds\tsplit\tcaption_en\tcaption_zh"]
+            for name, en, zh in (("g1", "footsteps on gravel", "砾石上的脚步声"),
+                                 ("g2", "footsteps on gravel", "砾石上的脚步声"),
+                                 ("s1", "footsteps on snow", "雪地上的脚步声"),
+                                 ("b1", "a short beep", "哔哔声")):
+                audio_io.write_wav(os.path.join(d, f"{name}.wav"), rng.uniform(-0.5, 0.5, (SR // 5, 1)), SR)
+                rows.append(f"{name}\tpkg\t{name}.wav\t0.2\ttest\t{en}\t{zh}")
+            path = os.path.join(d, "manifest.tsv")
+            with open(path, "w", encoding="utf-8") as f:
+                f.write("\n".join(rows) + "\n")
+            out = os.path.join(d, "proxy.md")
+            proc = self.run_proxy("--real", path, "--walks", "2", "--seconds", "3", "--out", out,
+                                  "--prompts", "footsteps on gravel", "footsteps", "beep")
+            self.assertEqual(proc.returncode, 0, proc.stderr[-2000:])
+            report = open(out, encoding="utf-8").read()
+            # the prompt's own caption alone; a prompt that is no caption walks every footstep caption;
+            # a category without footstep captions has no walks
+            self.assertEqual(report.count("| footsteps on gravel | walk "), 2)
+            self.assertIn("| footsteps on gravel | walk 2 of footsteps on gravel (2 clips) |", report)
+            self.assertEqual(report.count("| footsteps | walk "), 4)
+            self.assertIn("| footsteps | walk 1 of footsteps on snow (1 clips) |", report)
+            self.assertIn("| beep | beep or notification | 0/0 |", report)
+            proc = self.run_proxy("--real", path, "--walks", "2", "--vocoded")
+            self.assertIn("--walks scores walks as recorded", proc.stderr)
 
     def test_generates_the_seeds_it_is_given(self):
         # a stand-in for the engine CLI that renders a 1 kHz beep and logs the seed it was asked for
@@ -203,6 +255,8 @@ with wave.open(a[a.index("-o") + 1], "wb") as w:
         self.assertNotEqual(proc.returncode, 0)
         self.assertIn("give --engine and --model, or --real MANIFEST", proc.stderr)
         proc = self.run_proxy("--engine", "foley", "--model", "m", "--vocoded")
-        self.assertIn("--vocoded needs --real", proc.stderr)
+        self.assertIn("--vocoded and --walks need --real", proc.stderr)
+        proc = self.run_proxy("--engine", "foley", "--model", "m", "--walks", "2")
+        self.assertIn("--vocoded and --walks need --real", proc.stderr)
         proc = self.run_proxy("--engine", "foley", "--model", "m", "--first-seed", "-1")
         self.assertIn("--first-seed must not be negative", proc.stderr)

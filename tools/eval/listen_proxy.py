@@ -12,12 +12,16 @@ Writes a markdown table.
 prompt's category (what a model trained on them could at best be heard as), and with --vocoded
 also on those clips rebuilt from their 32 band latents by the noise vocoder
 (tools/train/vocoder_ceiling.py, what foley-mini's computed decoder makes of perfect latents).
+With --walks N it scores N walks per footstep caption instead (that caption's clips laid end to
+end as train_dit --walk lays them), the ceiling of a 5 s "footsteps on gravel".
 Usage: listen_proxy.py --engine build/cli/foley --model models/foley-mini [--seeds 4]
        [--seconds 5] [--out tools/eval/results/LISTEN_PROXY.md]
        listen_proxy.py --real data-cache/manifest.tsv [--vocoded] [--max-clips 40] [--out ...]
+       listen_proxy.py --real data-cache/manifest.tsv --walks 32 --prompts "footsteps on gravel" [--out ...]
 """
 import argparse
 import os
+import random
 import subprocess
 import sys
 import tempfile
@@ -98,20 +102,72 @@ def generated_rows(ear, args, prompt, accepted, tmp):
         yield seed, [hit], [desc]
 
 
+def read_48k(clip):
+    """The clip's audio at 48 kHz, [frames, channels], or None (with a message) when it cannot be read."""
+    try:
+        data, sr = audio_io.read(clip.path)
+    except (audio_io.AudioError, OSError) as e:
+        print(f"skipped {clip.id}: {e}", file=sys.stderr)
+        return None
+    return audio_io.resample(data.astype(np.float64), sr, 48000)
+
+
 def real_rows(ear, args, prompt, accepted, clips):
     """Yields (clip caption, hits, descs): the original's verdict, then (--vocoded) the rebuild's."""
     for clip in clips_of(clips, prompt, args.max_clips):
-        try:
-            data, sr = audio_io.read(clip.path)
-        except (audio_io.AudioError, OSError) as e:
-            print(f"skipped {clip.id}: {e}", file=sys.stderr)
+        x = read_48k(clip)
+        if x is None:
             continue
-        x = audio_io.resample(data.astype(np.float64), sr, 48000)[: int(args.seconds * 48000)]
+        x = x[: int(args.seconds * 48000)]
         x = np.pad(x, ((0, max(0, 48000 - len(x))), (0, 0)))  # at least YAMNet's one second, and the vocoder's window
         versions = [x] + ([noise_vocoded(x)] if args.vocoded else [])
         verdicts = [ear.hear(v, 48000, accepted) for v in versions]
         print(f"{prompt!r} {clip.id} {clip.caption_en!r}: " + " | ".join(d for _, d in verdicts), flush=True)
         yield f"{clip.caption_en} (`{clip.id}`)", [h for h, _ in verdicts], [d for _, d in verdicts]
+
+
+def train_dit_walking():
+    """train_dit's walk rule: (the caption words it walks, the step period range in seconds)."""
+    if TRAIN_DIR not in sys.path:
+        sys.path.insert(0, TRAIN_DIR)
+    import train_dit
+    return train_dit.STEP_WORDS, train_dit.STEP_PERIOD_S
+
+
+def walk(steps, seconds, rng, period_s):
+    """Steps ([frames, 2] arrays at 48 kHz) laid end to end as train_dit --walk lays their latents: a
+    period drawn from period_s, a first step at a random offset within it, each next step drawn
+    at random after max(period, the last step's length), silence between them; `seconds` long."""
+    out = np.zeros((int(round(seconds * 48000)), 2))
+    period = int(round(rng.uniform(*period_s) * 48000))
+    at = rng.randrange(period)
+    while at < len(out):
+        step = rng.choice(steps)
+        n = min(len(step), len(out) - at)
+        out[at:at + n] = step[:n]
+        at += max(period, len(step))
+    return out
+
+
+def walk_rows(ear, args, prompt, accepted, clips):
+    """Yields (walk label, [hit], [desc]) for --walks: what the walks train_dit --walk makes of the
+    dataset's footstep clips (most of them one step each) sound like at --seconds. For each caption of the prompt's category with
+    a walked word (only the prompt's own caption when it is one), --walks walks of its clips."""
+    words, period_s = train_dit_walking()
+    groups = {}
+    for clip in clips_of(clips, prompt, len(clips)):
+        if any(w in clip.caption_en.split() for w in words):
+            groups.setdefault(clip.caption_en, []).append(clip)
+    if prompt in groups:
+        groups = {prompt: groups[prompt]}
+    rng = random.Random(args.first_seed)
+    for caption, group in groups.items():
+        steps = [x for x in map(read_48k, group) if x is not None]
+        steps = [np.repeat(x[:, :1], 2, 1) if x.shape[1] == 1 else x[:, :2] for x in steps]
+        for k in range(args.walks if steps else 0):
+            hit, desc = ear.hear(walk(steps, args.seconds, rng, period_s), 48000, accepted)
+            print(f"{prompt!r} walk {k + 1} of {caption!r}: {desc}", flush=True)
+            yield f"walk {k + 1} of {caption} ({len(steps)} clips)", [hit], [desc]
 
 
 def main():
@@ -122,9 +178,13 @@ def main():
                     "instead of generated ones")
     ap.add_argument("--vocoded", action="store_true", help="with --real: also their band-latent noise vocoding")
     ap.add_argument("--max-clips", type=int, default=40, help="with --real: clips per prompt")
+    ap.add_argument("--walks", type=int, default=0,
+                    help="with --real: score N walks of --seconds per footstep caption of each prompt's category "
+                         "(its clips laid end to end as train_dit --walk does) instead of single clips")
     ap.add_argument("--seeds", type=int, default=4)
     ap.add_argument("--first-seed", type=int, default=0,
-                    help="seeds first-seed.. first-seed+seeds-1: confirm a checkpoint chosen on seeds 0..15 on others")
+                    help="seeds first-seed.. first-seed+seeds-1: confirm a checkpoint chosen on seeds 0..15 on "
+                         "others; with --walks, the walks' random seed")
     ap.add_argument("--seconds", type=float, default=5.0, help="generated duration; with --real, the most of each clip")
     ap.add_argument("--cfg", type=float, default=4.5)
     ap.add_argument("--prompts", nargs="*", default=PROMPTS)
@@ -136,8 +196,12 @@ def main():
     args = ap.parse_args()
     if args.real is None and not (args.engine and args.model):
         ap.error("give --engine and --model, or --real MANIFEST")
-    if args.vocoded and args.real is None:
-        ap.error("--vocoded needs --real")
+    if (args.vocoded or args.walks) and args.real is None:
+        ap.error("--vocoded and --walks need --real")
+    if args.vocoded and args.walks:
+        ap.error("--walks scores walks as recorded: leave out --vocoded")
+    if args.walks < 0:
+        ap.error("--walks must not be negative")
     if args.seconds <= 0 or args.max_clips < 1 or args.seeds < 1:
         ap.error("--seconds, --max-clips and --seeds must be positive")
     if args.first_seed < 0:
@@ -147,7 +211,13 @@ def main():
     scope = ("the whole clip." if args.whole_clip else
              "the clip's audible part (from the first to the last 0.1 s within 50 dB of its loudest, at least "
              "1 s: `audio_io.audible_part`).")
-    if args.real:
+    if args.walks:
+        clips = manifest_mod.load(args.real)
+        intro = (f"Walks of {args.seconds:g} s built from the footstep clips of `{args.real}` (`walk`: "
+                 f"train_dit --walk's rule on audio), {args.walks} per footstep caption of each prompt's "
+                 f"category (the prompt's own caption alone when it is one), random seed {args.first_seed}.")
+        header = ["| prompt | walk | top 5 (score) | hit |", "|---|---|---|:-:|"]
+    elif args.real:
         clips = manifest_mod.load(args.real)
         intro = (f"Real clips of `{args.real}` whose caption falls in each prompt's category (at most "
                  f"{args.max_clips}, manifest order, first {args.seconds:g} s)"
@@ -169,8 +239,9 @@ def main():
     with tempfile.TemporaryDirectory() as tmp:
         for prompt in args.prompts:
             accepted = ear.accepted(prompt)
-            rows = (real_rows(ear, args, prompt, accepted, clips) if args.real else
-                    generated_rows(ear, args, prompt, accepted, tmp))
+            rows = (walk_rows(ear, args, prompt, accepted, clips) if args.walks else
+                     real_rows(ear, args, prompt, accepted, clips) if args.real else
+                     generated_rows(ear, args, prompt, accepted, tmp))
             for label, row_hits, descs in rows:
                 counts = hits.setdefault(prompt, [0] * len(row_hits))
                 for i, h in enumerate(row_hits):
