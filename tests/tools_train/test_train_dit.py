@@ -51,6 +51,18 @@ class BatcherTest(unittest.TestCase):
         self.assertAlmostEqual(by_caption["dying"], 2 ** 0.5)  # 2 clips x 1/sqrt(2)
         self.assertAlmostEqual(by_caption["door"], 1.0)
 
+    def test_category_balance_shrinks_large_categories_by_their_weight_to_a_power(self):
+        def shares(b):
+            batcher = train_dit.Batcher(fake_latents(), FixedTokenizer(), seed=0, category_balance=b)
+            mass = {}
+            for clip, weight in zip(batcher.clips, batcher.weights):
+                mass[clip["category"]] = mass.get(clip["category"], 0) + weight
+            return mass
+        self.assertAlmostEqual(shares(0.0)["human"], 2 ** 0.5)  # caption-balanced, as without the option
+        self.assertAlmostEqual(shares(0.5)["human"], 2 ** 0.25)  # M^(1 - b)
+        self.assertAlmostEqual(shares(0.5)["door"], 1.0)
+        self.assertEqual(set(round(m, 9) for m in shares(1.0).values()), {1.0})  # every category alike
+
     def test_content_mask_marks_the_clip_not_the_silence_after_it(self):
         batcher = train_dit.Batcher(fake_latents(), FixedTokenizer(), seed=3)
         for _ in range(20):
@@ -146,7 +158,8 @@ class ArgumentTest(unittest.TestCase):
     def test_negative_keep_every_and_shares_outside_0_1_are_refused_before_any_file_is_read(self):
         import subprocess
         script = os.path.join(os.path.dirname(train_dit.__file__), "train_dit.py")
-        for bad in (["--keep-every", "-1"], ["--walk", "1.5"], ["--paraphrase", "-0.1"], ["--fill-window", "2"]):
+        for bad in (["--keep-every", "-1"], ["--walk", "1.5"], ["--paraphrase", "-0.1"], ["--fill-window", "2"],
+                    ["--category-balance", "1.5"]):
             done = subprocess.run([sys.executable, script, "--out", "/nonexistent", *bad], capture_output=True, text=True)
             self.assertEqual(done.returncode, 2, bad)
             self.assertIn("must be 0 (off) or more", done.stderr)

@@ -51,7 +51,7 @@ STEP_PERIOD_S = (0.45, 0.7)  # a step every 0.45-0.7 s: a walk's cadence (about 
 
 
 class Batcher:
-    def __init__(self, latents, tokenizer, seed, fill_window=0.0, walk=0.0, paraphrase=0.0):
+    def __init__(self, latents, tokenizer, seed, fill_window=0.0, walk=0.0, paraphrase=0.0, category_balance=0.0):
         self.clips = list(latents["clips"].values())
         self.scale = latents["latent_std"]
         self.silence = latents["silence"].float() / self.scale
@@ -74,6 +74,12 @@ class Batcher:
         for clip in self.clips:
             counts[clip["caption_en"]] = counts.get(clip["caption_en"], 0) + 1
         self.weights = [counts[c["caption_en"]] ** -0.5 for c in self.clips]
+        # --category-balance b divides each category's total weight M by M^b: 0 leaves it, 1 gives
+        # every category the same share, 0.5 its square root (door, 2 % of the draws, gets 3.5 %).
+        mass = {}
+        for clip, w in zip(self.clips, self.weights):
+            mass[clip["category"]] = mass.get(clip["category"], 0.0) + w
+        self.weights = [w * mass[c["category"]] ** -category_balance for c, w in zip(self.clips, self.weights)]
 
     def tokens(self, text):
         if text not in self.token_cache:
@@ -283,6 +289,9 @@ def main():
     ap.add_argument("--paraphrase", type=float, default=0.0,
                     help="share of the captions holding a phrase of vocabulary.PARAPHRASES trained under one of "
                          "its paraphrases (\"door closing\" as \"door slam\"): users' words the file names lack")
+    ap.add_argument("--category-balance", type=float, default=0.0,
+                    help="exponent b in [0, 1]: a category's share of the draws goes from M (its clips' "
+                         "caption-balanced weight) to M^(1-b); 1 draws every category equally often")
     ap.add_argument("--high-noise", type=float, default=0.3, help="share of t drawn from [0.8, 1)")
     ap.add_argument("--text-lr-mult", type=float, default=2.0, help="learning-rate factor of the text path")
     ap.add_argument("--aux-weight", type=float, default=0.1, help="weight of the category loss on pooled T5")
@@ -291,8 +300,10 @@ def main():
                          "checkpoints 457 steps apart went from 11/64 to 1/64 (eighteenth run), so a run is "
                          "worth choosing from, not only its last step")
     args = ap.parse_args()
-    if args.keep_every < 0 or not all(0 <= share <= 1 for share in (args.fill_window, args.walk, args.paraphrase)):
-        ap.error("--keep-every must be 0 (off) or more, and --fill-window, --walk and --paraphrase shares in [0, 1]")
+    shares = (args.fill_window, args.walk, args.paraphrase, args.category_balance)
+    if args.keep_every < 0 or not all(0 <= share <= 1 for share in shares):
+        ap.error("--keep-every must be 0 (off) or more, and --fill-window, --walk, --paraphrase and "
+                 "--category-balance in [0, 1]")
     common.set_threads()
     device = common.training_device()
     torch.manual_seed(0)
@@ -343,7 +354,7 @@ def main():
           f"{int(informative.sum())} informative latent channels, training on {device}", flush=True)
     sp = spm.SentencePieceProcessor(model_file=os.path.join(args.out, "spiece.model"))
     batcher = Batcher(latents, sp, seed=step, fill_window=args.fill_window, walk=args.walk,
-                      paraphrase=args.paraphrase)
+                      paraphrase=args.paraphrase, category_balance=args.category_balance)
     trainable.train()
     start = time.time()
     last_save = start
