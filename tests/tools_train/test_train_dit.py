@@ -96,6 +96,19 @@ class BatcherTest(unittest.TestCase):
                     self.assertAlmostEqual(seconds[i], window_seconds, places=5)
         self.assertEqual(seen, {"human", "door", "weather"})
 
+    def test_fill_min_frames_fills_only_windows_that_long(self):
+        batcher = train_dit.Batcher(fake_latents(), FixedTokenizer(), seed=3, fill_window=1.0,
+                                    fill_min_frames=common.MAX_FRAMES)
+        windows = set()
+        for _ in range(40):
+            x0, seconds, _, _, cats, content = batcher.batch(4)
+            frames = x0.shape[-1]
+            for i, cat in enumerate(cats):
+                if cat == "door":  # died away: filled in the whole window only
+                    windows.add(frames)
+                    self.assertEqual(int(content[i, 0].sum()), frames if frames == common.MAX_FRAMES else 5)
+        self.assertEqual(windows, {w for w, _ in train_dit.WINDOWS})
+
     def test_walk_lays_a_captions_steps_end_to_end_over_the_whole_window(self):
         latents = fake_latents()
         for k, value in (("s1", 1.0), ("s2", 2.0)):  # two one-step clips of 3 frames, told apart by their value
@@ -159,7 +172,7 @@ class ArgumentTest(unittest.TestCase):
         import subprocess
         script = os.path.join(os.path.dirname(train_dit.__file__), "train_dit.py")
         for bad in (["--keep-every", "-1"], ["--walk", "1.5"], ["--paraphrase", "-0.1"], ["--fill-window", "2"],
-                    ["--category-balance", "1.5"]):
+                    ["--category-balance", "1.5"], ["--fill-min-frames", "-1"]):
             done = subprocess.run([sys.executable, script, "--out", "/nonexistent", *bad], capture_output=True, text=True)
             self.assertEqual(done.returncode, 2, bad)
             self.assertIn("must be 0 (off) or more", done.stderr)
