@@ -151,8 +151,9 @@ def walk(steps, seconds, rng, period_s):
 
 def walk_rows(ear, args, prompt, accepted, clips):
     """Yields (walk label, [hit], [desc]) for --walks: what the walks train_dit --walk makes of the
-    dataset's footstep clips (most of them one step each) sound like at --seconds. For each caption of the prompt's category with
-    a walked word (only the prompt's own caption when it is one), --walks walks of its clips."""
+    dataset's footstep clips (most of them one step each) sound like at --seconds. For each caption
+    of the prompt's category with a walked word (only the prompt's own caption when it is one),
+    --walks walks of its clips."""
     words, period_s = train_dit_walking()
     groups = {}
     for clip in clips_of(clips, prompt, len(clips)):
