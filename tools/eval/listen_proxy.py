@@ -135,9 +135,10 @@ def train_dit_walking():
 
 
 def walk(steps, seconds, rng, period_s):
-    """Steps ([frames, 2] arrays at 48 kHz) laid end to end as train_dit --walk lays their latents: a
-    period drawn from period_s, a first step at a random offset within it, each next step drawn
-    at random after max(period, the last step's length), silence between them; `seconds` long."""
+    """Steps ([frames, 1 or 2] arrays at 48 kHz; a mono step fills both channels) laid end to end
+    into [frames, 2], `seconds` long, as train_dit --walk lays their latents: a period drawn from
+    period_s, a first step at a random offset within it, each next step drawn at random after
+    max(period, the last step's length), silence between them."""
     out = np.zeros((int(round(seconds * 48000)), 2))
     period = int(round(rng.uniform(*period_s) * 48000))
     at = rng.randrange(period)
@@ -163,8 +164,7 @@ def walk_rows(ear, args, prompt, accepted, clips):
         groups = {prompt: groups[prompt]}
     rng = random.Random(args.first_seed)
     for caption, group in groups.items():
-        steps = [x for x in map(read_48k, group) if x is not None]
-        steps = [np.repeat(x[:, :1], 2, 1) if x.shape[1] == 1 else x[:, :2] for x in steps]
+        steps = [x[:, :2] for x in map(read_48k, group) if x is not None]
         for k in range(args.walks if steps else 0):
             hit, desc = ear.hear(walk(steps, args.seconds, rng, period_s), 48000, accepted)
             print(f"{prompt!r} walk {k + 1} of {caption!r}: {desc}", flush=True)
