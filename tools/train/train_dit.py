@@ -8,10 +8,12 @@ DiT learned to ignore the prompt: after 3,400 steps swapping prompts changed its
 Conditioning exactly as the engine computes it: T5 hidden states with padded positions
 zeroed, seconds_total through the number conditioner, cross-attention on [prompt; seconds],
 global token = seconds. Captions: English or Chinese at random, sometimes only the category
-name (clips drawn caption-balanced, and with --category-balance category-balanced too); 10 % of contexts are dropped to zeros for classifier-free
-guidance. Windows of a quarter, half or all of the 5.46 s (64, 128 or 256 latent frames); a clip shorter than its window is followed by the latent of silence
-and seconds_total says where the sound ends (options: --fill-window for events that died away,
---fill-min-frames to fill only long windows, --walk for footsteps). Keeps an EMA copy, which is what gets exported.
+name (clips drawn caption-balanced, with --category-balance also category-balanced); 10 % of
+contexts are dropped to zeros for classifier-free guidance. Windows of a quarter, half or all of
+the 5.46 s (64, 128 or 256 latent frames); a clip shorter than its window is followed by the latent
+of silence and seconds_total says where the sound ends (options: --fill-window for events that
+died away, --fill-min-frames to fill only long windows, --walk for footsteps). Keeps an EMA copy,
+which is what gets exported.
 
 Two training-only aids make the prompt matter sooner (neither changes the exported model):
 an auxiliary head classifies the clip's category from the mean-pooled T5 output (so the text
