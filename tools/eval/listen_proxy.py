@@ -212,14 +212,13 @@ def main():
     scope = ("the whole clip." if args.whole_clip else
              "the clip's audible part (from the first to the last 0.1 s within 50 dB of its loudest, at least "
              "1 s: `audio_io.audible_part`).")
+    clips = manifest_mod.load(args.real) if args.real else None
     if args.walks:
-        clips = manifest_mod.load(args.real)
         intro = (f"Walks of {args.seconds:g} s built from the footstep clips of `{args.real}` (`walk`: "
                  f"train_dit --walk's rule on audio), {args.walks} per footstep caption of each prompt's "
                  f"category (the prompt's own caption alone when it is one), random seed {args.first_seed}.")
         header = ["| prompt | walk | top 5 (score) | hit |", "|---|---|---|:-:|"]
     elif args.real:
-        clips = manifest_mod.load(args.real)
         intro = (f"Real clips of `{args.real}` whose caption falls in each prompt's category (at most "
                  f"{args.max_clips}, manifest order, first {args.seconds:g} s)"
                  + (", as recorded and rebuilt by the 32-band noise vocoder of their band latents "
