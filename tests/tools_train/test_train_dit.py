@@ -109,6 +109,26 @@ class BatcherTest(unittest.TestCase):
                     self.assertEqual(int(content[i, 0].sum()), frames if frames == common.MAX_FRAMES else 5)
         self.assertEqual(windows, {w for w, _ in train_dit.WINDOWS})
 
+    def test_fill_floor_holds_the_clips_last_frame_after_it_not_silence(self):
+        latents = fake_latents()
+        door = latents["clips"]["c"]
+        door["std"] = torch.zeros_like(door["std"])  # the posterior's mean only, to compare exactly
+        scale = latents["latent_std"]
+        for floor in (False, True):
+            batcher = train_dit.Batcher(latents, FixedTokenizer(), seed=3, fill_window=1.0, fill_floor=floor)
+            filled = 0
+            for _ in range(30):
+                x0, _, _, _, cats, _ = batcher.batch(4)
+                for i, cat in enumerate(cats):
+                    if cat != "door":
+                        continue
+                    filled += 1
+                    after = x0[i, :, 5:]
+                    self.assertTrue(torch.equal(x0[i, :, :5], door["mean"].float() / scale))
+                    held = door["mean"][:, -1:].float().expand_as(after) / scale
+                    self.assertTrue(torch.equal(after, held if floor else torch.zeros_like(after)))
+            self.assertGreater(filled, 0)
+
     def test_walk_lays_a_captions_steps_end_to_end_over_the_whole_window(self):
         latents = fake_latents()
         for k, value in (("s1", 1.0), ("s2", 2.0)):  # two one-step clips of 3 frames, told apart by their value
@@ -176,6 +196,14 @@ class ArgumentTest(unittest.TestCase):
             done = subprocess.run([sys.executable, script, "--out", "/nonexistent", *bad], capture_output=True, text=True)
             self.assertEqual(done.returncode, 2, bad)
             self.assertIn("must be 0 (off) or more", done.stderr)
+
+    def test_fill_floor_without_fill_window_is_refused(self):
+        import subprocess
+        script = os.path.join(os.path.dirname(train_dit.__file__), "train_dit.py")
+        done = subprocess.run([sys.executable, script, "--out", "/nonexistent", "--fill-floor"],
+                              capture_output=True, text=True)
+        self.assertEqual(done.returncode, 2)
+        self.assertIn("give --fill-window too", done.stderr)
 
 
 class TailDropTest(unittest.TestCase):
