@@ -99,6 +99,17 @@ class AudiblePartTest(unittest.TestCase):
 
 
 @unittest.skipUnless(os.path.exists(MODEL), "yamnet.tflite not present")
+def fresh_autoencoder(d):
+    """An untrained foley-mini autoencoder.pt (tools/train's format) in d: its path."""
+    import torch
+    sys.path.insert(0, os.path.join(ROOT, "tools/train"))
+    import common
+    torch.manual_seed(0)
+    path = os.path.join(d, "autoencoder.pt")
+    torch.save({"autoencoder": common.build_foley_model(common.model_config()).pretransform.model.state_dict()}, path)
+    return path
+
+
 class BandVocoderTest(unittest.TestCase):
     """run_eval --band-vocoder: the decoder stand-ins that measure a band-latent DiT alone."""
 
@@ -220,8 +231,25 @@ class ListenProxyCalibrationTest(unittest.TestCase):
             self.assertEqual(report.count("| footsteps | walk "), 4)
             self.assertIn("| footsteps | walk 1 of footsteps on snow (1 clips) |", report)
             self.assertIn("| beep | beep or notification | 0/0 |", report)
-            proc = self.run_proxy("--real", path, "--walks", "2", "--vocoded")
-            self.assertIn("--walks scores walks as recorded", proc.stderr)
+            # and each walk also through an autoencoder (the decoder's ceiling for a walk)
+            proc = self.run_proxy("--real", path, "--walks", "1", "--seconds", "3", "--out", out,
+                                  "--prompts", "footsteps on gravel", "--decoded", fresh_autoencoder(d))
+            self.assertEqual(proc.returncode, 0, proc.stderr[-2000:])
+            report = open(out, encoding="utf-8").read()
+            self.assertIn("| prompt | walk | top 5 (score) | hit | decoded: top 5 | hit |", report)
+            self.assertIn("rebuilt through the autoencoder", report)
+            self.assertIn("| footsteps on gravel | footsteps | 0/1 | 0/1 |", report)
+
+    def test_decoded_rebuild_keeps_the_length_and_makes_stereo(self):
+        import listen_proxy
+        with tempfile.TemporaryDirectory() as d:
+            rebuild = listen_proxy.decoded_by(fresh_autoencoder(d))
+        rng = np.random.default_rng(2)
+        for shape in ((SR // 3, 1), (5000, 2), (4096, 3)):  # not whole latent frames; mono; a third channel
+            y = rebuild(rng.uniform(-0.5, 0.5, shape))
+            self.assertEqual(y.shape, (shape[0], 2), shape)
+            self.assertTrue(np.isfinite(y).all())
+        self.assertGreater(float(np.abs(y).max()), 0.0)
 
     def test_generates_the_seeds_it_is_given(self):
         # a stand-in for the engine CLI that renders a 1 kHz beep and logs the seed it was asked for
@@ -255,8 +283,12 @@ with wave.open(a[a.index("-o") + 1], "wb") as w:
         self.assertNotEqual(proc.returncode, 0)
         self.assertIn("give --engine and --model, or --real MANIFEST", proc.stderr)
         proc = self.run_proxy("--engine", "foley", "--model", "m", "--vocoded")
-        self.assertIn("--vocoded and --walks need --real", proc.stderr)
+        self.assertIn("--vocoded, --decoded and --walks need --real", proc.stderr)
         proc = self.run_proxy("--engine", "foley", "--model", "m", "--walks", "2")
-        self.assertIn("--vocoded and --walks need --real", proc.stderr)
+        self.assertIn("--vocoded, --decoded and --walks need --real", proc.stderr)
+        proc = self.run_proxy("--engine", "foley", "--model", "m", "--decoded", "ae.pt")
+        self.assertIn("--vocoded, --decoded and --walks need --real", proc.stderr)
+        proc = self.run_proxy("--real", "m.tsv", "--decoded", "/nonexistent/ae.pt")
+        self.assertIn("--decoded: no such file: /nonexistent/ae.pt", proc.stderr)
         proc = self.run_proxy("--engine", "foley", "--model", "m", "--first-seed", "-1")
         self.assertIn("--first-seed must not be negative", proc.stderr)

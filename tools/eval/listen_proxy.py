@@ -9,15 +9,16 @@ its top 5, and a hit is any class of the prompt's category (category_map.py) in 
 Writes a markdown table.
 
 --real MANIFEST calibrates the proxy instead: the same ear on the dataset's own clips of each
-prompt's category (what a model trained on them could at best be heard as), and with --vocoded
-also on those clips rebuilt from their 32 band latents by the noise vocoder
-(tools/train/vocoder_ceiling.py, what foley-mini's computed decoder makes of perfect latents).
-With --walks N it scores N walks per footstep caption instead (that caption's clips laid end to
-end as train_dit --walk lays them), the ceiling of a 5 s "footsteps on gravel".
+prompt's category (what a model trained on them could at best be heard as), and also on those
+clips rebuilt: with --vocoded from their 32 band latents by the noise vocoder
+(tools/train/vocoder_ceiling.py), with --decoded CHECKPOINT through a tools/train autoencoder.pt
+(its encoder or computed band latents, then its decoder: what a DiT decoded by it can at best be
+heard as). With --walks N it scores N walks per footstep caption instead (that caption's clips
+laid end to end as train_dit --walk lays them), the ceiling of a 5 s "footsteps on gravel".
 Usage: listen_proxy.py --engine build/cli/foley --model models/foley-mini [--seeds 4]
        [--seconds 5] [--out tools/eval/results/LISTEN_PROXY.md]
-       listen_proxy.py --real data-cache/manifest.tsv [--vocoded] [--max-clips 40] [--out ...]
-       listen_proxy.py --real data-cache/manifest.tsv --walks 32 --prompts "footsteps on gravel" [--out ...]
+       listen_proxy.py --real data-cache/manifest.tsv [--vocoded] [--decoded AE.pt] [--max-clips 40] [--out ...]
+       listen_proxy.py --real data-cache/manifest.tsv --walks 32 --prompts "footsteps on gravel" [--decoded AE.pt]
 """
 import argparse
 import os
@@ -87,6 +88,38 @@ def noise_vocoded(audio):
     return vocoder_ceiling.noise_vocoder(x, VOCODER_BANDS)[0].numpy().T
 
 
+def decoded_by(checkpoint):
+    """audio [frames, channels] at 48 kHz -> [frames, 2] rebuilt through a tools/train autoencoder.pt
+    (run_eval.load_training_autoencoder: its encoder, or the computed band latents it was trained
+    on, then its decoder), from a posterior sample as run_eval's autoencoder stage. Seeded once, so
+    a run's rebuilds repeat."""
+    model, _, encode = run_eval.load_training_autoencoder(checkpoint)
+    ratio = model.pretransform.downsampling_ratio
+    torch.manual_seed(0)
+
+    def rebuild(audio):
+        n = len(audio)
+        stereo = np.repeat(audio, 2, axis=1) if audio.shape[1] == 1 else audio[:, :2]
+        x = np.pad(stereo, ((0, -n % ratio), (0, 0)))  # whole latent frames
+        with torch.no_grad():
+            y = model.pretransform.decode(encode(torch.from_numpy(np.ascontiguousarray(x.T[None], dtype=np.float32)),
+                                                 sample=True))
+        return y[0].numpy().T.astype(np.float64)[:n]
+    return rebuild
+
+
+def rebuilds_of(args):
+    """[(name, audio -> audio)]: the rebuilds of each real clip or walk that --vocoded and --decoded ask for."""
+    return ([("vocoded", noise_vocoded)] if args.vocoded else []) + \
+        ([("decoded", decoded_by(args.decoded))] if args.decoded else [])
+
+
+def verdicts(ear, accepted, x, rebuilds):
+    """(hits, descs) of the audio as it is, then of each rebuild."""
+    heard = [ear.hear(v, 48000, accepted) for v in [x] + [rebuild(x) for _, rebuild in rebuilds]]
+    return [h for h, _ in heard], [d for _, d in heard]
+
+
 def generated_rows(ear, args, prompt, accepted, tmp):
     """Yields (seed, [hit], [desc]) for the engine's clips of `prompt`, as real_rows does for a clip."""
     for seed in range(args.first_seed, args.first_seed + args.seeds):
@@ -112,18 +145,17 @@ def read_48k(clip):
     return audio_io.resample(data.astype(np.float64), sr, 48000)
 
 
-def real_rows(ear, args, prompt, accepted, clips):
-    """Yields (clip caption, hits, descs): the original's verdict, then (--vocoded) the rebuild's."""
+def real_rows(ear, args, prompt, accepted, clips, rebuilds):
+    """Yields (clip caption, hits, descs): the original's verdict, then each rebuild's."""
     for clip in clips_of(clips, prompt, args.max_clips):
         x = read_48k(clip)
         if x is None:
             continue
         x = x[: int(args.seconds * 48000)]
         x = np.pad(x, ((0, max(0, 48000 - len(x))), (0, 0)))  # at least YAMNet's one second, and the vocoder's window
-        versions = [x] + ([noise_vocoded(x)] if args.vocoded else [])
-        verdicts = [ear.hear(v, 48000, accepted) for v in versions]
-        print(f"{prompt!r} {clip.id} {clip.caption_en!r}: " + " | ".join(d for _, d in verdicts), flush=True)
-        yield f"{clip.caption_en} (`{clip.id}`)", [h for h, _ in verdicts], [d for _, d in verdicts]
+        hits, descs = verdicts(ear, accepted, x, rebuilds)
+        print(f"{prompt!r} {clip.id} {clip.caption_en!r}: " + " | ".join(descs), flush=True)
+        yield f"{clip.caption_en} (`{clip.id}`)", hits, descs
 
 
 def train_dit_walking():
@@ -150,7 +182,7 @@ def walk(steps, seconds, rng, period_s):
     return out
 
 
-def walk_rows(ear, args, prompt, accepted, clips):
+def walk_rows(ear, args, prompt, accepted, clips, rebuilds):
     """Yields (walk label, [hit], [desc]) for --walks: what the walks train_dit --walk makes of the
     dataset's footstep clips (most of them one step each) sound like at --seconds. For each caption
     of the prompt's category with a walked word (only the prompt's own caption when it is one),
@@ -166,9 +198,9 @@ def walk_rows(ear, args, prompt, accepted, clips):
     for caption, group in groups.items():
         steps = [x[:, :2] for x in map(read_48k, group) if x is not None]
         for k in range(args.walks if steps else 0):
-            hit, desc = ear.hear(walk(steps, args.seconds, rng, period_s), 48000, accepted)
-            print(f"{prompt!r} walk {k + 1} of {caption!r}: {desc}", flush=True)
-            yield f"walk {k + 1} of {caption} ({len(steps)} clips)", [hit], [desc]
+            hits, descs = verdicts(ear, accepted, walk(steps, args.seconds, rng, period_s), rebuilds)
+            print(f"{prompt!r} walk {k + 1} of {caption!r}: " + " | ".join(descs), flush=True)
+            yield f"walk {k + 1} of {caption} ({len(steps)} clips)", hits, descs
 
 
 def main():
@@ -178,6 +210,8 @@ def main():
     ap.add_argument("--real", metavar="MANIFEST", help="score the manifest's clips of each prompt's category "
                     "instead of generated ones")
     ap.add_argument("--vocoded", action="store_true", help="with --real: also their band-latent noise vocoding")
+    ap.add_argument("--decoded", metavar="AUTOENCODER_PT",
+                    help="with --real: also their rebuild through this tools/train autoencoder checkpoint")
     ap.add_argument("--max-clips", type=int, default=40, help="with --real: clips per prompt")
     ap.add_argument("--walks", type=int, default=0,
                     help="with --real: score N walks of --seconds per footstep caption of each prompt's category "
@@ -197,10 +231,10 @@ def main():
     args = ap.parse_args()
     if args.real is None and not (args.engine and args.model):
         ap.error("give --engine and --model, or --real MANIFEST")
-    if (args.vocoded or args.walks) and args.real is None:
-        ap.error("--vocoded and --walks need --real")
-    if args.vocoded and args.walks:
-        ap.error("--walks scores walks as recorded: leave out --vocoded")
+    if (args.vocoded or args.decoded or args.walks) and args.real is None:
+        ap.error("--vocoded, --decoded and --walks need --real")
+    if args.decoded and not os.path.isfile(args.decoded):
+        ap.error(f"--decoded: no such file: {args.decoded}")
     if args.walks < 0:
         ap.error("--walks must not be negative")
     if args.seconds <= 0 or args.max_clips < 1 or args.seeds < 1:
@@ -213,18 +247,23 @@ def main():
              "the clip's audible part (from the first to the last 0.1 s within 50 dB of its loudest, at least "
              "1 s: `audio_io.audible_part`).")
     clips = manifest_mod.load(args.real) if args.real else None
+    rebuilds = rebuilds_of(args) if args.real else []
+    names = [name for name, _ in rebuilds]
+    rebuilt = ", as recorded" + "".join(
+        {"vocoded": ", rebuilt by the 32-band noise vocoder of their band latents (`tools/train/vocoder_ceiling.py`)",
+         "decoded": f", rebuilt through the autoencoder `{args.decoded}`"}[name] for name in names)
     if args.walks:
         intro = (f"Walks of {args.seconds:g} s built from the footstep clips of `{args.real}` (`walk`: "
                  f"train_dit --walk's rule on audio), {args.walks} per footstep caption of each prompt's "
-                 f"category (the prompt's own caption alone when it is one), random seed {args.first_seed}.")
-        header = ["| prompt | walk | top 5 (score) | hit |", "|---|---|---|:-:|"]
+                 f"category (the prompt's own caption alone when it is one), random seed {args.first_seed}"
+                 + (rebuilt if names else "") + ".")
     elif args.real:
         intro = (f"Real clips of `{args.real}` whose caption falls in each prompt's category (at most "
-                 f"{args.max_clips}, manifest order, first {args.seconds:g} s)"
-                 + (", as recorded and rebuilt by the 32-band noise vocoder of their band latents "
-                    "(`tools/train/vocoder_ceiling.py`)" if args.vocoded else "") + ".")
-        header = ["| prompt | clip | top 5 (score) | hit |" + (" vocoded: top 5 | hit |" if args.vocoded else ""),
-                  "|---|---|---|:-:|" + ("---|:-:|" if args.vocoded else "")]
+                 f"{args.max_clips}, manifest order, first {args.seconds:g} s)" + (rebuilt if names else "") + ".")
+    if args.real:
+        header = [f"| prompt | {'walk' if args.walks else 'clip'} | top 5 (score) | hit |"
+                  + "".join(f" {name}: top 5 | hit |" for name in names),
+                  "|---|---|---|:-:|" + "---|:-:|" * len(names)]
     else:
         intro = (f"Engine `{args.engine}`, model `{args.model}`, {args.seconds:g} s, cfg {args.cfg:g}, "
                  f"seeds {args.first_seed}..{args.first_seed + args.seeds - 1}.")
@@ -239,8 +278,8 @@ def main():
     with tempfile.TemporaryDirectory() as tmp:
         for prompt in args.prompts:
             accepted = ear.accepted(prompt)
-            rows = (walk_rows(ear, args, prompt, accepted, clips) if args.walks else
-                     real_rows(ear, args, prompt, accepted, clips) if args.real else
+            rows = (walk_rows(ear, args, prompt, accepted, clips, rebuilds) if args.walks else
+                     real_rows(ear, args, prompt, accepted, clips, rebuilds) if args.real else
                      generated_rows(ear, args, prompt, accepted, tmp))
             for label, row_hits, descs in rows:
                 counts = hits.setdefault(prompt, [0] * len(row_hits))
@@ -249,7 +288,7 @@ def main():
                 total[prompt] = total.get(prompt, 0) + 1
                 cells = " | ".join(f"{d} | {'✓' if h else '·'}" for h, d in zip(row_hits, descs))
                 lines.append(f"| {prompt} | {label} | {cells} |")
-    columns = ["hits"] + (["vocoded hits"] if args.vocoded else [])
+    columns = ["hits"] + [f"{name} hits" for name in names]
     lines += ["", "| prompt | category | " + " | ".join(columns) + " |", "|---|---|" + "---:|" * len(columns)]
     for prompt in args.prompts:
         cat = category_map.categorize(prompt)
