@@ -239,6 +239,33 @@ class ListenProxyCalibrationTest(unittest.TestCase):
             self.assertIn("| prompt | walk | top 5 (score) | hit | decoded: top 5 | hit |", report)
             self.assertIn("rebuilt through the autoencoder", report)
             self.assertIn("| footsteps on gravel | footsteps | 0/1 | 0/1 |", report)
+            # and by the excitation vocoder of a band-latent checkpoint (the decoder's teacher)
+            import torch
+            teacher = os.path.join(d, "band_autoencoder.pt")
+            torch.save({"band_latents": {"bands": 32, "mean": torch.full((32,), -8.0), "std": torch.full((32,), 2.0)}},
+                       teacher)
+            proc = self.run_proxy("--real", path, "--walks", "1", "--seconds", "3", "--out", out, "--prompts",
+                                  "footsteps on gravel", "--teacher", teacher, "--constant-modulus")
+            self.assertEqual(proc.returncode, 0, proc.stderr[-2000:])
+            report = open(out, encoding="utf-8").read()
+            self.assertIn("| prompt | walk | top 5 (score) | hit | teacher: top 5 | hit |", report)
+            self.assertIn("band latents (constant modulus)", report)
+            proc = self.run_proxy("--real", path, "--walks", "1", "--teacher", os.path.join(d, "autoencoder.pt"))
+            self.assertNotEqual(proc.returncode, 0)
+            self.assertIn("holds no band latents", proc.stderr)
+
+    def test_teacher_rebuild_follows_the_constant_modulus_choice(self):
+        import listen_proxy
+        import torch
+        with tempfile.TemporaryDirectory() as d:
+            path = os.path.join(d, "band_autoencoder.pt")
+            torch.save({"band_latents": {"bands": 32, "mean": torch.full((32,), -8.0), "std": torch.full((32,), 2.0)}},
+                       path)
+            x = np.random.default_rng(3).uniform(-0.5, 0.5, (5000, 1))
+            plain, constant = (listen_proxy.teacher_of(path, c)(x) for c in (False, True))
+        self.assertEqual(plain.shape, (5000, 2))
+        self.assertEqual(constant.shape, (5000, 2))
+        self.assertFalse(np.allclose(plain, constant))
 
     def test_decoded_rebuild_keeps_the_length_and_makes_stereo(self):
         import listen_proxy
@@ -283,12 +310,14 @@ with wave.open(a[a.index("-o") + 1], "wb") as w:
         self.assertNotEqual(proc.returncode, 0)
         self.assertIn("give --engine and --model, or --real MANIFEST", proc.stderr)
         proc = self.run_proxy("--engine", "foley", "--model", "m", "--vocoded")
-        self.assertIn("--vocoded, --decoded and --walks need --real", proc.stderr)
+        self.assertIn("--vocoded, --decoded, --teacher and --walks need --real", proc.stderr)
         proc = self.run_proxy("--engine", "foley", "--model", "m", "--walks", "2")
-        self.assertIn("--vocoded, --decoded and --walks need --real", proc.stderr)
+        self.assertIn("--vocoded, --decoded, --teacher and --walks need --real", proc.stderr)
         proc = self.run_proxy("--engine", "foley", "--model", "m", "--decoded", "ae.pt")
-        self.assertIn("--vocoded, --decoded and --walks need --real", proc.stderr)
+        self.assertIn("--vocoded, --decoded, --teacher and --walks need --real", proc.stderr)
         proc = self.run_proxy("--real", "m.tsv", "--decoded", "/nonexistent/ae.pt")
         self.assertIn("--decoded: no such file: /nonexistent/ae.pt", proc.stderr)
+        proc = self.run_proxy("--real", "m.tsv", "--constant-modulus")
+        self.assertIn("--constant-modulus shapes the --teacher rebuild", proc.stderr)
         proc = self.run_proxy("--engine", "foley", "--model", "m", "--first-seed", "-1")
         self.assertIn("--first-seed must not be negative", proc.stderr)

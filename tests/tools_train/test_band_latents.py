@@ -163,6 +163,33 @@ class ExcitationVocoderTest(unittest.TestCase):
         with self.assertRaisesRegex(ValueError, "needs 64 excitation channels"):
             mixing_weights(32, 32, per_band=2)
 
+    def test_constant_modulus_keeps_the_level_and_scatters_the_band_power_less(self):
+        power = torch.full((1, 64, 64), -8.0)
+        excitation = torch.randn(1, 32, 64, generator=torch.Generator().manual_seed(3))
+        wide = torch.from_numpy(np.diff(band_edges(64)) >= 8)
+        spread, level = {}, {}
+        for constant in (False, True):
+            y = render(power, excitation, mixing_weights(64, 32), constant_modulus=constant)
+            measured = log_band_power(y[:, None].expand(-1, 2, -1), 64)[0, :, 3:-3]
+            spread[constant] = float(measured[wide].std(1).mean())  # frame to frame, per band
+            level[constant] = float(measured.mean())
+        self.assertAlmostEqual(level[True], -8.0, delta=0.15)
+        self.assertAlmostEqual(level[False], -8.0, delta=0.15)
+        self.assertLess(spread[True], 0.8 * spread[False])  # measured 0.26 against 0.38 nats
+        stats = {"bands": 64, "mean": torch.full((64,), -8.0), "std": torch.full((64,), 2.0), "latent_dim": 96}
+        z = BandLatents(stats).sample(decaying_noise(8))
+        plain, constant = ExcitationVocoder(BandLatents(stats))(z), ExcitationVocoder(BandLatents(stats), True)(z)
+        self.assertEqual(plain.shape, constant.shape)
+        self.assertFalse(torch.allclose(plain, constant))
+
+    def test_ceiling_refuses_constant_modulus_for_white_noise(self):
+        import subprocess
+        script = os.path.join(os.path.dirname(os.path.abspath(render.__code__.co_filename)), "vocoder_ceiling.py")
+        proc = subprocess.run([sys.executable, script, "--manifest", "m.tsv", "--constant-modulus"],
+                              capture_output=True, text=True, timeout=120)
+        self.assertEqual(proc.returncode, 2)
+        self.assertIn("give --excitation shared or J", proc.stderr)
+
     def test_ceiling_model_rebuilds_stereo_of_the_same_length(self):
         x = decaying_noise(16)
         for excitation in ("shared", "2"):

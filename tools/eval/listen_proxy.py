@@ -13,7 +13,8 @@ prompt's category (what a model trained on them could at best be heard as), and 
 clips rebuilt: with --vocoded from their 32 band latents by the noise vocoder
 (tools/train/vocoder_ceiling.py), with --decoded CHECKPOINT through a tools/train autoencoder.pt
 (its encoder or computed band latents, then its decoder: what a DiT decoded by it can at best be
-heard as). With --walks N it scores N walks per footstep caption instead (that caption's clips
+heard as), with --teacher CHECKPOINT by the excitation vocoder its decoder was fitted to
+([--constant-modulus]). With --walks N it scores N walks per footstep caption instead (that caption's clips
 laid end to end as train_dit --walk lays them), the ceiling of a 5 s "footsteps on gravel".
 Usage: listen_proxy.py --engine build/cli/foley --model models/foley-mini [--seeds 4]
        [--seconds 5] [--out tools/eval/results/LISTEN_PROXY.md]
@@ -88,30 +89,56 @@ def noise_vocoded(audio):
     return vocoder_ceiling.noise_vocoder(x, VOCODER_BANDS)[0].numpy().T
 
 
-def decoded_by(checkpoint):
-    """audio [frames, channels] at 48 kHz -> [frames, 2] rebuilt through a tools/train autoencoder.pt
-    (run_eval.load_training_autoencoder: its encoder, or the computed band latents it was trained
-    on, then its decoder), from a posterior sample as run_eval's autoencoder stage. Seeded once, so
-    a run's rebuilds repeat."""
-    model, _, encode = run_eval.load_training_autoencoder(checkpoint)
-    ratio = model.pretransform.downsampling_ratio
+def latent_rebuild(through, ratio):
+    """audio [frames, channels] at 48 kHz -> [frames, 2]: `through` ([1, 2, samples] float32 tensor,
+    whole latent frames of `ratio` samples -> [1, 2, samples]) on the audio as stereo, padded to
+    whole frames and cut back. Seeded once, so a run's rebuilds repeat."""
     torch.manual_seed(0)
 
     def rebuild(audio):
         n = len(audio)
         stereo = np.repeat(audio, 2, axis=1) if audio.shape[1] == 1 else audio[:, :2]
-        x = np.pad(stereo, ((0, -n % ratio), (0, 0)))  # whole latent frames
+        x = np.pad(stereo, ((0, -n % ratio), (0, 0)))
         with torch.no_grad():
-            y = model.pretransform.decode(encode(torch.from_numpy(np.ascontiguousarray(x.T[None], dtype=np.float32)),
-                                                 sample=True))
+            y = through(torch.from_numpy(np.ascontiguousarray(x.T[None], dtype=np.float32)))
         return y[0].numpy().T.astype(np.float64)[:n]
     return rebuild
 
 
+def decoded_by(checkpoint):
+    """latent_rebuild through a tools/train autoencoder.pt (run_eval.load_training_autoencoder: its
+    encoder, or the computed band latents it was trained on, then its decoder), from a posterior
+    sample as run_eval's autoencoder stage."""
+    model, _, encode = run_eval.load_training_autoencoder(checkpoint)
+    return latent_rebuild(lambda x: model.pretransform.decode(encode(x, sample=True)),
+                          model.pretransform.downsampling_ratio)
+
+
+def teacher_of(checkpoint, constant_modulus):
+    """latent_rebuild by the excitation vocoder (tools/train/excitation_vocoder.py, with its learned
+    mixing where the checkpoint has one) of a band-latent autoencoder.pt's band latents: what its
+    decoder was fitted to make."""
+    if TRAIN_DIR not in sys.path:
+        sys.path.insert(0, TRAIN_DIR)
+    import common
+    from band_latents import BandLatents
+    from excitation_vocoder import ExcitationVocoder
+    state = common.load_checkpoint(checkpoint)
+    if "band_latents" not in state:
+        raise SystemExit(f"--teacher: {checkpoint} holds no band latents, so its decoder has no excitation vocoder")
+    bands = BandLatents(state["band_latents"])
+    vocoder = ExcitationVocoder(bands, constant_modulus)
+    if "teacher_weights" in state:
+        vocoder.learn(state["teacher_weights"])
+    return latent_rebuild(lambda x: vocoder(bands.encode(x, sample=True)), common.DOWNSAMPLING)
+
+
 def rebuilds_of(args):
-    """[(name, audio -> audio)]: the rebuilds of each real clip or walk that --vocoded and --decoded ask for."""
+    """[(name, audio -> audio)]: the rebuilds of each real clip or walk that --vocoded, --decoded and
+    --teacher ask for."""
     return ([("vocoded", noise_vocoded)] if args.vocoded else []) + \
-        ([("decoded", decoded_by(args.decoded))] if args.decoded else [])
+        ([("decoded", decoded_by(args.decoded))] if args.decoded else []) + \
+        ([("teacher", teacher_of(args.teacher, args.constant_modulus))] if args.teacher else [])
 
 
 def verdicts(ear, accepted, x, rebuilds):
@@ -212,6 +239,11 @@ def main():
     ap.add_argument("--vocoded", action="store_true", help="with --real: also their band-latent noise vocoding")
     ap.add_argument("--decoded", metavar="AUTOENCODER_PT",
                     help="with --real: also their rebuild through this tools/train autoencoder checkpoint")
+    ap.add_argument("--teacher", metavar="AUTOENCODER_PT",
+                    help="with --real: also their rebuild by the excitation vocoder of this band-latent "
+                         "autoencoder checkpoint (what its decoder was fitted to make)")
+    ap.add_argument("--constant-modulus", action="store_true",
+                    help="with --teacher: the vocoder's bins at their expected magnitude (excitation_vocoder.py)")
     ap.add_argument("--max-clips", type=int, default=40, help="with --real: clips per prompt")
     ap.add_argument("--walks", type=int, default=0,
                     help="with --real: score N walks of --seconds per footstep caption of each prompt's category "
@@ -231,10 +263,13 @@ def main():
     args = ap.parse_args()
     if args.real is None and not (args.engine and args.model):
         ap.error("give --engine and --model, or --real MANIFEST")
-    if (args.vocoded or args.decoded or args.walks) and args.real is None:
-        ap.error("--vocoded, --decoded and --walks need --real")
-    if args.decoded and not os.path.isfile(args.decoded):
-        ap.error(f"--decoded: no such file: {args.decoded}")
+    if (args.vocoded or args.decoded or args.teacher or args.walks) and args.real is None:
+        ap.error("--vocoded, --decoded, --teacher and --walks need --real")
+    for option, path in (("--decoded", args.decoded), ("--teacher", args.teacher)):
+        if path and not os.path.isfile(path):
+            ap.error(f"{option}: no such file: {path}")
+    if args.constant_modulus and not args.teacher:
+        ap.error("--constant-modulus shapes the --teacher rebuild: give --teacher")
     if args.walks < 0:
         ap.error("--walks must not be negative")
     if args.seconds <= 0 or args.max_clips < 1 or args.seeds < 1:
@@ -251,7 +286,9 @@ def main():
     names = [name for name, _ in rebuilds]
     rebuilt = ", as recorded" + "".join(
         {"vocoded": ", rebuilt by the 32-band noise vocoder of their band latents (`tools/train/vocoder_ceiling.py`)",
-         "decoded": f", rebuilt through the autoencoder `{args.decoded}`"}[name] for name in names)
+         "decoded": f", rebuilt through the autoencoder `{args.decoded}`",
+         "teacher": f", rebuilt by the excitation vocoder of `{args.teacher}`'s band latents"
+                    + (" (constant modulus)" if args.constant_modulus else "")}[name] for name in names)
     if args.walks:
         intro = (f"Walks of {args.seconds:g} s built from the footstep clips of `{args.real}` (`walk`: "
                  f"train_dit --walk's rule on audio), {args.walks} per footstep caption of each prompt's "

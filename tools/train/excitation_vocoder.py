@@ -19,6 +19,12 @@ thirteenth runs stopped (20-27 %; vocoder_ceiling.py --excitation, tools/train/R
 fifteenth run). Since the output is a function of the latents alone, a decoder can be trained on
 it as on a regression target (train_autoencoder.py --teacher), without the unpredictable phase
 that real audio asks of it.
+
+constant_modulus keeps every bin at its expected magnitude and lets the excitation choose only
+its phase: X_t[k] = sqrt(P_b(k)[t]) * m_k / |m_k| * rms(m_k), m_k = sum_j W[j, k] e_j[t], so each
+frame's spectrum is the band envelope itself rather than a draw scattered bin by bin around it.
+YAMNet heard 2 of 32 walks on gravel rebuilt with Gaussian magnitudes as footsteps, and 17 with
+constant modulus (22 as recorded; 64 bands, 32 channels; tools/train/README.md, twenty-second run).
 """
 import torch
 
@@ -43,15 +49,19 @@ def mixing_weights(bands, channels, per_band=0, seed=0):
     return w * mask / (2 * per_band) ** 0.5
 
 
-def render(log_power, excitation, weights):
+def render(log_power, excitation, weights, constant_modulus=False):
     """log_power [batch, bands, frames] (band_latents.log_band_power's units), excitation
     [batch, channels, frames], weights from mixing_weights -> [batch, frames * DOWNSAMPLING]
-    mono audio whose band power in frame t is, on average over excitation draws, exp(log_power)."""
+    mono audio whose band power in frame t is, on average over excitation draws, exp(log_power)
+    (with constant_modulus, in every draw for bands of whole bins: see the module notes)."""
     hop = common.DOWNSAMPLING
     edges = band_edges(log_power.shape[1])
     band_of = torch.repeat_interleave(torch.arange(log_power.shape[1]), torch.as_tensor(edges[1:] - edges[:-1]))
     amplitude = (0.5 * log_power.double()).exp()[:, band_of.to(log_power.device)]  # [batch, bins, frames]
-    mix = torch.einsum("ck,bct->btk", weights.to(log_power.device), excitation.double().to(torch.complex128))
+    weights = weights.to(log_power.device)
+    mix = torch.einsum("ck,bct->btk", weights, excitation.double().to(torch.complex128))
+    if constant_modulus:  # each bin's expected magnitude (unit-variance excitation), the draw's phase
+        mix = mix / mix.abs().clamp_min(1e-12) * weights.abs().pow(2).sum(0).sqrt()
     # A Hann-windowed bin of white noise of variance s^2 has power s^2 * sum(hann^2) = s^2 * 3N/8,
     # and a segment from irfft has variance sum|X|^2 / N^2: sqrt(8/3) makes the segment's variance
     # the one the band powers were measured from.
@@ -73,10 +83,11 @@ class ExcitationVocoder:
     signal on both channels (band latents describe the mid signal only), every band mixing all
     the excitation channels."""
 
-    def __init__(self, bands: BandLatents):
+    def __init__(self, bands: BandLatents, constant_modulus=False):
         self.bands = bands
         self.weights = mixing_weights(bands.bands, bands.latent_dim - bands.bands)
         self.learned = None
+        self.constant_modulus = constant_modulus
 
     def learn(self, state=None):
         """Make W trainable (from `state`, an earlier learned W, if given) and return it. Each bin
@@ -98,5 +109,5 @@ class ExcitationVocoder:
         return z[:, :b.bands] * b.std.to(z.device)[:, None] + b.mean.to(z.device)[:, None]
 
     def __call__(self, z):
-        mono = render(self.log_power(z), z[:, self.bands.bands:], self.mixing())
+        mono = render(self.log_power(z), z[:, self.bands.bands:], self.mixing(), self.constant_modulus)
         return torch.stack([mono, mono], dim=1)

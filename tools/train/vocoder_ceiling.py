@@ -9,8 +9,10 @@ unless it learns more about a sound's fine structure from the training data; the
 autoencoders of runs seven to eleven scored 13.6-18.2 % agreement on the same clips.
 --excitation shared (or a number J) replaces the white noise with excitation_vocoder's: noise
 made from a few random numbers per latent frame (the latents' excitation channels, or J per band),
-which is all a decoder has to make noise from.
+which is all a decoder has to make noise from; --constant-modulus keeps its bins at their expected
+magnitude (excitation_vocoder.render).
 Usage: vocoder_ceiling.py --manifest data-cache/manifest.tsv [--bands 32] [--clips 156] [--excitation shared]
+       [--constant-modulus]
 """
 import argparse
 import os
@@ -94,8 +96,9 @@ class VocoderModel:
 
     sample_rate = common.SAMPLE_RATE
 
-    def __init__(self, bands, excitation="white"):
+    def __init__(self, bands, excitation="white", constant_modulus=False):
         self.pretransform = self
+        self.constant_modulus = constant_modulus
         self.downsampling_ratio, self.io_channels = common.DOWNSAMPLING, 2
         self.bands = bands
         if excitation == "white":
@@ -115,7 +118,7 @@ class VocoderModel:
             return noise_vocoder(audio, self.bands)
         log_power = log_band_power(audio, self.bands)
         excitation = torch.randn(1, self.weights.shape[0], log_power.shape[2], generator=self.gen)
-        mono = excitation_vocoder.render(log_power, excitation, self.weights)
+        mono = excitation_vocoder.render(log_power, excitation, self.weights, self.constant_modulus)
         return torch.stack([mono, mono], dim=1)
 
 
@@ -127,16 +130,22 @@ def main():
     ap.add_argument("--excitation", default="white",
                     help="white (fresh noise per sample), shared (excitation_vocoder with the band latents' "
                          "excitation channels) or J (J excitation numbers per band and frame)")
+    ap.add_argument("--constant-modulus", action="store_true",
+                    help="with --excitation shared or J: every bin at its expected magnitude, the excitation "
+                         "choosing only its phase")
     args = ap.parse_args()
     if args.excitation not in ("white", "shared") and not (args.excitation.isdigit() and int(args.excitation) > 0):
         ap.error(f"--excitation {args.excitation}: give white, shared or a number of channels per band")
+    if args.constant_modulus and args.excitation == "white":
+        ap.error("--constant-modulus shapes excitation_vocoder's bins: give --excitation shared or J")
     common.set_threads()
     net = yamnet.default_model()
     held = manifest_mod.held_out(manifest_mod.load(args.manifest, None), None)
-    vocoder = VocoderModel(args.bands, args.excitation)
+    vocoder = VocoderModel(args.bands, args.excitation, args.constant_modulus)
     records = [r for r in run_eval.stage_autoencoder(net, vocoder, held, args.clips, 4.0) if "error" not in r]
     adherence = run_eval.ae_adherence(records)
-    print(f"{args.bands}-band noise vocoder ({args.excitation} excitation), {len(records)} held-out clips: "
+    modulus = ", constant modulus" if args.constant_modulus else ""
+    print(f"{args.bands}-band noise vocoder ({args.excitation} excitation{modulus}), {len(records)} held-out clips: "
           f"YAMNet agreement {np.mean([r['yamnet_agree'] for r in records]):.1%}; "
           f"caption adherence ({adherence['n']} clips) "
           f"originals {adherence['original']:.1%}, vocoded {adherence['reconstruction']:.1%}")
