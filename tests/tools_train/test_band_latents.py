@@ -12,7 +12,8 @@ import torch
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tools", "train"))
 
 import common  # noqa: E402
-from band_latents import BandLatents, band_edges, log_band_power  # noqa: E402
+from band_latents import (INFORMATIVE_STD, BandLatents, band_edges, log_band_power, state_from_json,  # noqa: E402
+                          state_to_json)
 from excitation_vocoder import ExcitationVocoder, mixing_weights, render  # noqa: E402
 from vocoder_ceiling import BandVocoderDecoder, VocoderModel, noise_vocoder, vocode_band_power  # noqa: E402
 
@@ -53,6 +54,20 @@ class BandLatentsTest(unittest.TestCase):
         self.assertEqual(tuple(mean.shape), (1, common.LATENT_DIM, 16))
         self.assertTrue((mean[:, 32:] == 0).all() and (std[:, 32:] == 1).all())
         self.assertTrue((std[:, :32] < 1).all())
+
+    def test_the_band_channels_posterior_std_comes_from_the_state_or_the_default(self):
+        state = {"bands": 32, "mean": torch.zeros(32), "std": torch.ones(32)}
+        self.assertTrue((BandLatents(state).posterior(tone(440.0))[1][:, :32] == INFORMATIVE_STD).all())
+        _, std = BandLatents(dict(state, informative_std=0.02)).posterior(tone(440.0))
+        self.assertTrue(torch.allclose(std[:, :32], torch.full_like(std[:, :32], 0.02)))
+        self.assertTrue((std[:, 32:] == 1).all())
+        self.assertEqual(state_from_json(state_to_json(dict(state, informative_std=0.02)))["informative_std"], 0.02)
+        import subprocess
+        script = os.path.join(os.path.dirname(os.path.abspath(render.__code__.co_filename)), "band_latents.py")
+        proc = subprocess.run([sys.executable, script, "--cache", "c", "--out", "o", "--informative-std", "-1"],
+                              capture_output=True, text=True, timeout=120)
+        self.assertEqual(proc.returncode, 2)
+        self.assertIn("--informative-std must not be negative", proc.stderr)
 
     def test_more_bands_widen_the_latent_and_keep_32_excitation_channels(self):
         state = {"bands": 64, "latent_dim": 96, "mean": torch.zeros(64), "std": torch.ones(64)}

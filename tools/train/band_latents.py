@@ -14,7 +14,7 @@ a fixed encoder the decoder and the DiT can also train at the same time.
 The engine never encodes audio (it has no Oobleck encoder), so nothing exported depends on
 this file; the exported encoder weights are the last learned encoder's (tools/train/README.md).
 Usage (fits the per-band statistics on the training split, writes <out>/band_latents.pt):
-  band_latents.py --cache data-cache --out checkpoints/r14 [--bands 32]
+  band_latents.py --cache data-cache --out checkpoints/r14 [--bands 32] [--informative-std 0.1]
 With K bands a latent frame has K + EXCITATION_CHANNELS values (64 at the shipped 32 bands);
 statistics saved before the width was stored ("latent_dim") had 64 whatever their band count.
 """
@@ -30,7 +30,11 @@ import common
 
 WINDOW = 2 * common.DOWNSAMPLING
 POWER_FLOOR = 1e-9  # about -90 dB in a band: under 16-bit quantisation noise of a full-scale clip
-INFORMATIVE_STD = 0.1  # posterior std given to the band channels: the DiT samples them like a VAE's
+# The posterior std of the band channels, so the DiT samples them like a VAE's. In a band's own
+# units (about 5.5 nats of log power per std at 64 bands) 0.1 is a 0.55-nat jitter per band and
+# frame, which alone took walks on gravel through the constant-modulus excitation vocoder from 13
+# of 32 heard as footsteps to 0 (twenty-second run); a state's "informative_std" overrides it.
+INFORMATIVE_STD = 0.1
 EXCITATION_CHANNELS = 32  # noise channels after the bands: vocoder_decoder.py mixes each band's noise from them
 
 
@@ -66,6 +70,7 @@ class BandLatents:
         self.bands = int(state["bands"])
         self.latent_dim = int(state.get("latent_dim", common.LATENT_DIM))
         self.mean, self.std = state["mean"].float(), state["std"].float()
+        self.informative_std = float(state.get("informative_std", INFORMATIVE_STD))
 
     @classmethod
     def load(cls, path):
@@ -84,7 +89,7 @@ class BandLatents:
         """posterior() from already computed features(x)."""
         noise = torch.zeros(f.shape[0], self.latent_dim - self.bands, f.shape[2], device=f.device)
         mean = torch.cat([f, noise], dim=1)
-        std = torch.cat([torch.full_like(f, INFORMATIVE_STD), torch.ones_like(noise)], dim=1)
+        std = torch.cat([torch.full_like(f, self.informative_std), torch.ones_like(noise)], dim=1)
         return mean, std
 
     def sample(self, x):
@@ -109,8 +114,9 @@ def state_from_json(text):
     return {k: (torch.tensor(v, dtype=torch.float32) if isinstance(v, list) else v) for k, v in json.loads(text).items()}
 
 
-def fit(cache, bands, clips=600, seed=0):
-    """Per-band mean and std of the log band power over the frames of training clips."""
+def fit(cache, bands, clips=600, seed=0, informative_std=INFORMATIVE_STD):
+    """Per-band mean and std of the log band power over the frames of training clips (and the
+    posterior std the band channels will be given)."""
     rows = common.read_manifest(cache, "train")
     rows = random.Random(seed).sample(rows, min(clips, len(rows)))
     values = []
@@ -123,7 +129,8 @@ def fit(cache, bands, clips=600, seed=0):
             x = torch.from_numpy(audio[:, :n].astype(np.float32) / 32768.0)[None]
             values.append(log_band_power(x, bands)[0])
     v = torch.cat(values, dim=1)
-    return {"bands": bands, "latent_dim": bands + EXCITATION_CHANNELS, "mean": v.mean(1), "std": v.std(1).clamp_min(1e-3)}
+    return {"bands": bands, "latent_dim": bands + EXCITATION_CHANNELS, "mean": v.mean(1), "std": v.std(1).clamp_min(1e-3),
+            "informative_std": informative_std}
 
 
 def main():
@@ -131,12 +138,16 @@ def main():
     ap.add_argument("--cache", required=True)
     ap.add_argument("--out", required=True)
     ap.add_argument("--bands", type=int, default=32)
+    ap.add_argument("--informative-std", type=float, default=INFORMATIVE_STD,
+                    help="posterior std of the band channels, in standardised units (see INFORMATIVE_STD)")
     args = ap.parse_args()
     if args.bands < 1:
         ap.error("--bands must be positive")
+    if args.informative_std < 0:
+        ap.error("--informative-std must not be negative")
     common.set_threads()
     os.makedirs(args.out, exist_ok=True)
-    state = fit(args.cache, args.bands)
+    state = fit(args.cache, args.bands, informative_std=args.informative_std)
     path = os.path.join(args.out, "band_latents.pt")
     common.save_checkpoint(path, state)
     print(f"saved {path}: {args.bands} bands, log power mean {state['mean'].min():.1f}..{state['mean'].max():.1f}, "
