@@ -13,12 +13,14 @@ prompt's category (what a model trained on them could at best be heard as), and 
 clips rebuilt: with --vocoded from their 32 band latents by the noise vocoder
 (tools/train/vocoder_ceiling.py), with --decoded CHECKPOINT through a tools/train autoencoder.pt
 (its encoder or computed band latents, then its decoder: what a DiT decoded by it can at best be
-heard as), with --teacher CHECKPOINT by the excitation vocoder its decoder was fitted to
-([--constant-modulus]). With --walks N it scores N walks per footstep caption instead (that caption's clips
-laid end to end as train_dit --walk lays them), the ceiling of a 5 s "footsteps on gravel".
+heard as), with --teacher CHECKPOINT by the excitation vocoder its decoder was fitted to (with
+--constant-modulus, its bins at their expected magnitude). With --walks N it scores N walks per
+footstep caption instead (that caption's clips laid end to end as train_dit --walk lays them), the
+ceiling of a 5 s "footsteps on gravel".
 Usage: listen_proxy.py --engine build/cli/foley --model models/foley-mini [--seeds 4]
        [--seconds 5] [--out tools/eval/results/LISTEN_PROXY.md]
-       listen_proxy.py --real data-cache/manifest.tsv [--vocoded] [--decoded AE.pt] [--max-clips 40] [--out ...]
+       listen_proxy.py --real data-cache/manifest.tsv [--vocoded] [--decoded AE.pt] [--teacher AE.pt
+       [--constant-modulus]] [--max-clips 40] [--out ...]
        listen_proxy.py --real data-cache/manifest.tsv --walks 32 --prompts "footsteps on gravel" [--decoded AE.pt]
 """
 import argparse
