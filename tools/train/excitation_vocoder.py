@@ -23,8 +23,10 @@ that real audio asks of it.
 constant_modulus keeps every bin at its expected magnitude and lets the excitation choose only
 its phase: X_t[k] = sqrt(P_b(k)[t]) * m_k / |m_k| * rms(m_k), m_k = sum_j W[j, k] e_j[t], so each
 frame's spectrum is the band envelope itself rather than a draw scattered bin by bin around it.
-YAMNet heard 2 of 32 walks on gravel rebuilt with Gaussian magnitudes as footsteps, and 17 with
-constant modulus (22 as recorded; 64 bands, 32 channels; tools/train/README.md, twenty-second run).
+Of 32 walks on gravel (22 heard as footsteps as recorded), YAMNet heard 1-2 as footsteps when
+rebuilt with Gaussian magnitudes from their band powers, and 13-17 with constant modulus (64
+bands, 32 channels); with the band latents' default posterior jitter (band_latents.INFORMATIVE_STD)
+none either way (tools/train/README.md, twenty-second run).
 """
 import torch
 
@@ -53,7 +55,7 @@ def render(log_power, excitation, weights, constant_modulus=False):
     """log_power [batch, bands, frames] (band_latents.log_band_power's units), excitation
     [batch, channels, frames], weights from mixing_weights -> [batch, frames * DOWNSAMPLING]
     mono audio whose band power in frame t is, on average over excitation draws, exp(log_power)
-    (with constant_modulus, in every draw for bands of whole bins: see the module notes)."""
+    (with constant_modulus, each frame's bins have their expected magnitude: see the module notes)."""
     hop = common.DOWNSAMPLING
     edges = band_edges(log_power.shape[1])
     band_of = torch.repeat_interleave(torch.arange(log_power.shape[1]), torch.as_tensor(edges[1:] - edges[:-1]))
