@@ -9,7 +9,8 @@ import unittest
 import numpy as np
 import torch
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tools", "train"))
+TRAIN = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tools", "train")
+sys.path.insert(0, TRAIN)
 
 import common  # noqa: E402
 from band_latents import (INFORMATIVE_STD, BandLatents, band_edges, log_band_power, state_from_json,  # noqa: E402
@@ -63,7 +64,7 @@ class BandLatentsTest(unittest.TestCase):
         self.assertTrue((std[:, 32:] == 1).all())
         self.assertEqual(state_from_json(state_to_json(dict(state, informative_std=0.02)))["informative_std"], 0.02)
         import subprocess
-        script = os.path.join(os.path.dirname(os.path.abspath(render.__code__.co_filename)), "band_latents.py")
+        script = os.path.join(TRAIN, "band_latents.py")
         proc = subprocess.run([sys.executable, script, "--cache", "c", "--out", "o", "--informative-std", "-1"],
                               capture_output=True, text=True, timeout=120)
         self.assertEqual(proc.returncode, 2)
@@ -199,7 +200,7 @@ class ExcitationVocoderTest(unittest.TestCase):
 
     def test_ceiling_refuses_constant_modulus_for_white_noise(self):
         import subprocess
-        script = os.path.join(os.path.dirname(os.path.abspath(render.__code__.co_filename)), "vocoder_ceiling.py")
+        script = os.path.join(TRAIN, "vocoder_ceiling.py")
         proc = subprocess.run([sys.executable, script, "--manifest", "m.tsv", "--constant-modulus"],
                               capture_output=True, text=True, timeout=120)
         self.assertEqual(proc.returncode, 2)
