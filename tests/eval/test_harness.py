@@ -110,6 +110,14 @@ def fresh_autoencoder(d):
     return path
 
 
+def band_autoencoder(d):
+    """A band-latent autoencoder.pt in d holding only its 32-band statistics (all --teacher reads): its path."""
+    import torch
+    path = os.path.join(d, "band_autoencoder.pt")
+    torch.save({"band_latents": {"bands": 32, "mean": torch.full((32,), -8.0), "std": torch.full((32,), 2.0)}}, path)
+    return path
+
+
 class BandVocoderTest(unittest.TestCase):
     """run_eval --band-vocoder: the decoder stand-ins that measure a band-latent DiT alone."""
 
@@ -240,12 +248,8 @@ class ListenProxyCalibrationTest(unittest.TestCase):
             self.assertIn("rebuilt through the autoencoder", report)
             self.assertIn("| footsteps on gravel | footsteps | 0/1 | 0/1 |", report)
             # and by the excitation vocoder of a band-latent checkpoint (the decoder's teacher)
-            import torch
-            teacher = os.path.join(d, "band_autoencoder.pt")
-            torch.save({"band_latents": {"bands": 32, "mean": torch.full((32,), -8.0), "std": torch.full((32,), 2.0)}},
-                       teacher)
             proc = self.run_proxy("--real", path, "--walks", "1", "--seconds", "3", "--out", out, "--prompts",
-                                  "footsteps on gravel", "--teacher", teacher, "--constant-modulus")
+                                  "footsteps on gravel", "--teacher", band_autoencoder(d), "--constant-modulus")
             self.assertEqual(proc.returncode, 0, proc.stderr[-2000:])
             report = open(out, encoding="utf-8").read()
             self.assertIn("| prompt | walk | top 5 (score) | hit | teacher: top 5 | hit |", report)
@@ -256,11 +260,8 @@ class ListenProxyCalibrationTest(unittest.TestCase):
 
     def test_teacher_rebuild_follows_the_constant_modulus_choice(self):
         import listen_proxy
-        import torch
         with tempfile.TemporaryDirectory() as d:
-            path = os.path.join(d, "band_autoencoder.pt")
-            torch.save({"band_latents": {"bands": 32, "mean": torch.full((32,), -8.0), "std": torch.full((32,), 2.0)}},
-                       path)
+            path = band_autoencoder(d)
             x = np.random.default_rng(3).uniform(-0.5, 0.5, (5000, 1))
             plain, constant = (listen_proxy.teacher_of(path, c)(x) for c in (False, True))
         self.assertEqual(plain.shape, (5000, 2))
