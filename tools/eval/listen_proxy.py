@@ -284,9 +284,9 @@ def main():
              "the clip's audible part (from the first to the last 0.1 s within 50 dB of its loudest, at least "
              "1 s: `audio_io.audible_part`).")
     clips = manifest_mod.load(args.real) if args.real else None
-    rebuilds = rebuilds_of(args) if args.real else []
+    rebuilds = rebuilds_of(args)  # none without --real: those options were refused above
     names = [name for name, _ in rebuilds]
-    rebuilt = ", as recorded" + "".join(
+    rebuilt = "" if not names else ", as recorded" + "".join(
         {"vocoded": ", rebuilt by the 32-band noise vocoder of their band latents (`tools/train/vocoder_ceiling.py`)",
          "decoded": f", rebuilt through the autoencoder `{args.decoded}`",
          "teacher": f", rebuilt by the excitation vocoder of `{args.teacher}`'s band latents"
@@ -295,10 +295,10 @@ def main():
         intro = (f"Walks of {args.seconds:g} s built from the footstep clips of `{args.real}` (`walk`: "
                  f"train_dit --walk's rule on audio), {args.walks} per footstep caption of each prompt's "
                  f"category (the prompt's own caption alone when it is one), random seed {args.first_seed}"
-                 + (rebuilt if names else "") + ".")
+                 + rebuilt + ".")
     elif args.real:
         intro = (f"Real clips of `{args.real}` whose caption falls in each prompt's category (at most "
-                 f"{args.max_clips}, manifest order, first {args.seconds:g} s)" + (rebuilt if names else "") + ".")
+                 f"{args.max_clips}, manifest order, first {args.seconds:g} s)" + rebuilt + ".")
     if args.real:
         header = [f"| prompt | {'walk' if args.walks else 'clip'} | top 5 (score) | hit |"
                   + "".join(f" {name}: top 5 | hit |" for name in names),
