@@ -12,7 +12,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 
 import common  # noqa: E402
 import vocoder_decoder as vd  # noqa: E402
-from band_latents import BandLatents  # noqa: E402
+from band_latents import BandLatents, band_edges  # noqa: E402
 from foley_reference.oobleck import OobleckDecoder, SnakeBeta  # noqa: E402
 
 BANDS = 32
@@ -58,6 +58,21 @@ class SnakeTest(unittest.TestCase):
         self.assertTrue(torch.allclose((y[0] + y[1]) / (2 * c2[0]), x * x, rtol=1e-5, atol=1e-9))
 
 
+class SetConvTest(unittest.TestCase):
+    def test_a_row_of_rounding_noise_exports_as_zero_not_as_nan(self):
+        conv = vd.new_decoder(BandLatents(band_state())).layers[0]  # [128, 64, 7]
+        weight = torch.randn(conv.weight_v.shape, generator=torch.Generator().manual_seed(0))
+        weight[3] = 1e-15  # what float64 sums that cancel leave behind
+        weight[4] = 0.0
+        vd.set_conv(conv, weight)
+        conv.load_state_dict({k: v.half().float() for k, v in conv.state_dict().items()})
+        with torch.no_grad():
+            exported = conv.weight()
+        self.assertTrue(bool(torch.isfinite(exported).all()))
+        self.assertEqual(float(exported[3:5].abs().max()), 0.0)
+        self.assertLess(float((exported[5:] - weight[5:]).abs().max()), 1e-2)
+
+
 class NoiseTapsTest(unittest.TestCase):
     def test_noise_is_white_at_eight_times_the_frame_rate_with_unit_variance(self):
         dec = vd.new_decoder(BandLatents(band_state())).double()
@@ -79,13 +94,53 @@ class NoiseTapsTest(unittest.TestCase):
         self.assertLess(float((per_phase / per_phase.mean(1, keepdim=True) - 1).abs().max()), 0.15)
 
 
+class PhasePatternTest(unittest.TestCase):
+    """The constant-modulus noise: fixed patterns turned by random phases."""
+
+    def turned(self, cos_taps, sin_taps, gen):
+        """A frame's taps for random phases, the window taken off: [2 * stride]."""
+        phi = torch.rand(vd.PHASE_GROUPS, generator=gen, dtype=torch.float64) * 2 * math.pi
+        taps = (phi.cos()[:, None] * cos_taps + phi.sin()[:, None] * sin_taps).sum(0)
+        return taps / vd.tap_window(8)
+
+    def test_every_point_keeps_its_magnitude_whatever_the_phases(self):
+        gen = torch.Generator().manual_seed(0)
+        cos_taps, sin_taps = vd.phase_patterns(8, gen)
+        mags = torch.stack([torch.fft.rfft(self.turned(cos_taps, sin_taps, gen)).abs() for _ in range(20)])
+        inner = mags[:, 1:8]  # the real points 0 and 8 keep theirs only in expectation
+        self.assertLess(float((inner / inner[0] - 1).abs().max()), 1e-9)
+        self.assertGreater(float(inner.min()), 0.1)
+
+    def test_a_band_has_energy_only_at_its_own_points(self):
+        gen = torch.Generator().manual_seed(1)
+        cos_taps, sin_taps = vd.phase_patterns(8, gen, support=[2, 3])
+        mags = torch.fft.rfft(self.turned(cos_taps, sin_taps, gen)).abs()
+        others = [q for q in range(9) if q not in (2, 3)]
+        self.assertLess(float(mags[others].max()), 1e-9 * float(mags[[2, 3]].min()))
+
+    def test_the_expected_level_is_the_same_at_every_position_and_the_supports_share(self):
+        for support, share in ((None, 1.0), ([2, 3], 4 / 16), ([0, 1, 2, 3], 7 / 16)):  # 0 is one point, not two
+            cos_taps, sin_taps = vd.phase_patterns(8, torch.Generator().manual_seed(2), support)
+            per_tap = (cos_taps.pow(2) + sin_taps.pow(2)).sum(0) / 2  # E over a uniform phase
+            level = per_tap[:8] + per_tap[8:]
+            self.assertLess(float((level / share - 1).abs().max()), 0.02, support)
+
+    def test_a_band_reads_the_points_its_bins_alias_to(self):
+        self.assertEqual(vd.band_support(20, 22, 8), [4, 5])
+        self.assertEqual(vd.band_support(12, 14, 8), [3, 4])  # 12 and 13 are 4 and 3 mirrored
+        self.assertEqual(vd.band_support(100, 116, 8), list(range(9)))
+        self.assertEqual(vd.band_support(14, 17, 8), [0, 1, 2, 3])  # 2, 1, 0 and one more: an even number
+        self.assertEqual(vd.band_support(22, 25, 8), [5, 6, 7, 8])  # 6, 7, 8 and the one below
+
+
 class HeadTest(unittest.TestCase):
     K = BANDS
+    CONSTANT_MODULUS = False
 
     def setUp(self):
         self.bands = BandLatents(band_state(self.K))
-        self.dec = vd.new_decoder(self.bands).double()
-        vd.build_head(self.dec, self.bands)
+        self.dec = vd.new_decoder(self.bands, self.CONSTANT_MODULUS).double()
+        vd.build_head(self.dec, self.bands, constant_modulus=self.CONSTANT_MODULUS)
 
     def test_products_are_the_band_amplitude_times_the_noise(self):
         K = self.K
@@ -111,6 +166,31 @@ class WideHeadTest(HeadTest):
         self.assertEqual(vd.c_mults_for(self.K), [1, 2, 16, 16])
         self.assertEqual(vd.c_mults_for(BANDS), vd.C_MULTS)
         self.assertEqual(self.dec.layers[0].weight_v.shape[1], 96)
+
+
+class ConstantModulusHeadTest(HeadTest):
+    """64 bands with the constant-modulus noise: the products are as before, the noise is the bands' patterns."""
+    K = 64
+    CONSTANT_MODULUS = True
+
+    def test_the_latent_rate_is_wide_enough_for_the_phases(self):
+        width = vd.latent_rate_width(self.bands, True)
+        self.assertEqual(width, 2 * 64 + 1 + 32 + 4 * 64)
+        self.assertEqual(vd.c_mults_for(64, width), [1, 2, 16, 27])
+        self.assertEqual(self.dec.layers[0].weight_v.shape[0], 16 * 27)
+
+    def test_the_noise_is_each_bands_patterns_turned_by_the_excitation_phases(self):
+        K, frames = self.K, 12
+        z = latents(0.0, frames=frames, bands=K).double()
+        noise = head(self.dec, z)[2 * K:3 * K]
+        rows = vd.PhaseRows(self.bands, 0)
+        phi = 2 * rows.alpha * torch.einsum("bje,et->bjt", rows.mix, z[0, K:])
+        expected = torch.zeros(K, 8 * frames + 8, dtype=torch.float64)  # 4 positions before frame 0 and after the last
+        for b, (cos_taps, sin_taps) in enumerate(rows.patterns):
+            for t in range(frames):
+                expected[b, 8 * t:8 * t + 16] += (phi[b, :, t].cos()[:, None] * cos_taps +
+                                                 phi[b, :, t].sin()[:, None] * sin_taps).sum(0)
+        self.assertLess(float((noise - expected[:, 4:-4]).abs().max()), 1e-5)
 
 
 class BuiltDecoderTest(unittest.TestCase):
@@ -195,6 +275,41 @@ class BuiltDecoderTest(unittest.TestCase):
         with torch.no_grad():
             out = model.pretransform.model.decoder(latents(0.0, bands=64))
         self.assertEqual(out.shape, (1, 2, 12 * common.DOWNSAMPLING))
+
+
+class ZoneFitTest(unittest.TestCase):
+    """The constant-modulus decoder's band filters: fitted to short zero-phase responses."""
+
+    def test_a_target_passes_its_band_and_rejects_its_aliases(self):
+        bands = BandLatents(band_state())
+        target = vd.zone_responses(bands, 4096, 2048)
+        spectrum = torch.fft.rfft(target.double(), n=4096).abs().pow(2) * 6.0  # fit_tail's level: 1 in band
+        edges = band_edges(bands.bands) * 2  # on the 4096-point grid
+        for b, inset in ((5, 0), (20, 8)):  # a narrow band lies within its zone; a wide one's edges are Hann-smoothed
+            lo, hi = int(edges[b]), int(edges[b + 1])
+            self.assertLess(float((spectrum[b, lo + inset:hi - inset] - 1).abs().max()), 0.05, b)
+            alias = hi + 2 * 16  # 16 bins of the 2048-point grid past the band's top
+            self.assertLess(float(spectrum[b, alias:alias + 4].max()), 1e-3, b)
+        # bands as wide as the product period carry every bin: neighbours' powers add up across their edges
+        wide = [b for b in range(bands.bands) if edges[b + 1] - edges[b] >= 2 * 16]
+        total = spectrum[wide].sum(0)[int(edges[wide[0]]) + 8:int(edges[wide[-1] + 1]) - 8]
+        self.assertGreater(float(total.min()), 0.75)
+        self.assertLess(float(total.max()), 1.05)
+        energy = target.pow(2)
+        self.assertEqual(float(energy[:, :2048 - vd.ZONE_WINDOW // 2].sum() + energy[:, 2048 + vd.ZONE_WINDOW // 2:].sum()), 0.0)
+
+    def test_the_fit_approaches_the_targets_and_the_decoder_follows_the_levels(self):
+        torch.set_num_threads(1)
+        bands = BandLatents(band_state())
+        dec, losses = vd.build(bands, fit_steps=60, constant_modulus=True)
+        self.assertLess(losses["zone_error"], 0.2)
+        step = 2 * math.log(2.0) / 5.5  # doubles every band's amplitude
+        with torch.no_grad():
+            quiet, loud = dec(latents(0.0)), dec(latents(step))
+        ratio = float(loud.pow(2).mean().sqrt() / quiet.pow(2).mean().sqrt())
+        self.assertAlmostEqual(ratio, 2.0, delta=0.08)
+        state = {"decoder." + k: v for k, v in dec.state_dict().items()}
+        self.assertEqual(common.decoder_c_mults(state), vd.c_mults_for(BANDS, vd.latent_rate_width(bands, True)))
 
 
 if __name__ == "__main__":

@@ -47,6 +47,8 @@ FIRST_ALPHA = 1e-2   # the first Snake squares z, |z| < 0.6
 LINEAR_ALPHA = 1e-4  # a linear Snake: x + 1e-8 x^2 with beta = 1
 REFERENCE_STD = 3.0  # the band level that maps to q = 1: mean + 3 std of the training frames
 PRODUCT_RATE = 8     # products at 8x the latent rate: 128 output samples per product value
+PHASE_ALPHA = 4.0    # constant modulus: phase = 2 alpha x for unit-variance x, std 8 rad, uniform mod 2 pi
+PHASE_GROUPS = 2     # constant modulus: random phases per band and frame (even and odd bins of the product period)
 
 
 def f16(x):
@@ -55,9 +57,12 @@ def f16(x):
 
 def set_conv(conv, weight, bias=None):
     """Weight-normed conv := `weight` ([out, in, k], or [in, out, k] for transposed) exactly: v is the
-    weight itself, g its norm; an all-zero row keeps a unit v and g = 0 (v / |v| must stay finite)."""
+    weight itself, g its norm; an all-zero row keeps a unit v and g = 0 (v / |v| must stay finite), and
+    so does a row that F16 makes all zero (such as rounding noise: the sine taps of a real point are
+    1e-15), whose exported v / |v| would be 0 / 0."""
     w = torch.as_tensor(weight, dtype=torch.float32).clone()
     norm = w.pow(2).sum(dim=tuple(range(1, w.dim())), keepdim=True).sqrt()
+    norm.view(-1)[(w.half() == 0).flatten(1).all(1)] = 0.0
     zero = norm.flatten() == 0
     w[zero] = 1.0
     with torch.no_grad():
@@ -112,26 +117,172 @@ def noise_taps(bands, excitation, stride, gen):
     return taps
 
 
-def c_mults_for(bands):
-    """C_MULTS, the head's two widths raised to the 4 channels per band the squarings of build_head need."""
-    head = max(C_MULTS[-1], math.ceil(4 * bands / common.AE_CONFIG["channels"]))
-    return C_MULTS[:-2] + [head, head]
+def tap_window(stride):
+    """sin(pi (k + 1/2) / 2 stride) over a frame's 2 * stride taps: its squares at taps k and k + stride
+    sum to one, as the excitation vocoder's sqrt-Hann windows at hop 1024."""
+    k = torch.arange(2 * stride, dtype=torch.float64)
+    return torch.sin(math.pi * (k + 0.5) / (2 * stride))
 
 
-def new_decoder(bands: BandLatents):
+def band_support(lo, hi, stride):
+    """The DFT points q = 0 .. stride of a frame's 2 * stride taps at which a band of FFT bins lo .. hi - 1
+    has bins: bin k lies on point k mod 2 stride or its mirror (one 8x channel, read through its band's
+    filter, makes bin k from the point that k aliases to). A band of 2 * stride bins or more has them all.
+    An odd number of points short of all gets a neighbouring one: with two phase groups one group would
+    hold two points more than the other, and its level would swing within the frame by up to 66 %
+    however their phases are chosen (the extra point's power lands in a bin next to the band)."""
+    n = 2 * stride
+    if hi - lo >= n:
+        return list(range(stride + 1))
+    support = sorted({min(k % n, n - k % n) for k in range(lo, hi)})
+    if len(support) % 2:
+        support = sorted(support + [support[-1] + 1 if support[-1] < stride else support[0] - 1])
+    return support
+
+
+def phase_patterns(stride, gen, support=None, steps=400):
+    """(cos_taps, sin_taps) [PHASE_GROUPS, 2 * stride]: a frame's contribution to a band's 8x channel is
+    sum_j cos(phi_j) cos_taps[j] + sin(phi_j) sin_taps[j], the real part of e^{i phi_j} a_j windowed,
+    a_j[k] = sum_q U_q e^{2 pi i q k / 2 stride} over the DFT points q of `support` (default: 0 .. stride)
+    taken in turn by the groups (q = stride never in q = 0's group: two real points in one group make a
+    level alternating tap by tap). |U_q| = 1, so whatever the phases, every bin of the band keeps its
+    magnitude (the real points q = 0 and stride only in expectation). A band's own points only: the
+    band's filter then need not tell its bins from the other points' (which a filter of a narrow band
+    can only do with a long response, which mixes the phases of several frames and scatters the bins'
+    magnitudes again: twenty-third run). The fixed phases of U are drawn, then fitted so that the
+    expected level is the same at every position of the frame (a level of its own at each position,
+    the same in every frame, is a rattle at the frame rate). The level is the support's share of the
+    2 * stride points, so each bin has the power it has with white noise of unit variance."""
+    n = 2 * stride
+    support = list(range(stride + 1)) if support is None else sorted(support)
+    q = torch.as_tensor(support)
+    k = torch.arange(n, dtype=torch.float64)
+    basis = torch.exp(2j * math.pi * q[:, None].double() * k[None] / n)  # [q, k]
+    window2 = tap_window(stride).pow(2)
+    group = torch.arange(len(support)) % PHASE_GROUPS
+    if 0 in support and stride in support and group[0] == group[-1]:
+        group[-1] = (group[0] + 1) % PHASE_GROUPS
+    real = (q == 0) | (q == stride)
+    theta = (torch.rand(len(support), generator=gen, dtype=torch.float64) * 2 * math.pi).requires_grad_()
+    signs = torch.where(torch.rand(len(support), generator=gen) < 0.5, -1.0, 1.0).double()
+
+    def patterns(th):
+        u = torch.where(real, signs.to(torch.complex128), torch.polar(torch.ones_like(th), th))
+        return torch.stack([(u[:, None] * basis * (group == j)[:, None]).sum(0) for j in range(PHASE_GROUPS)])
+
+    def level(a):  # expected power at each of the stride positions: own taps and the neighbour's
+        per_tap = window2 * a.abs().pow(2).sum(0) / 2
+        return per_tap[:stride] + per_tap[stride:]
+
+    opt = torch.optim.Adam([theta], lr=0.05)
+    for _ in range(steps):
+        p = level(patterns(theta))
+        loss = p.var() / p.mean().pow(2)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    with torch.no_grad():
+        a = patterns(theta)
+        share = float((2 - real.double()).sum()) / n
+        a = a * (share / level(a).mean()).sqrt()
+        w = tap_window(stride)
+        return w * a.real, -w * a.imag
+
+
+def set_phase_snakes(snake, channels):
+    """The given channels of a Snake become x + sin^2(alpha x) / B (alpha = PHASE_ALPHA, beta = 1), with its
+    parameters rounded to F16 as exported. Returns (alpha, B) as the engine and reference compute them."""
+    with torch.no_grad():
+        snake.alpha[channels] = f16(math.log(PHASE_ALPHA)).to(snake.alpha.dtype)
+        snake.beta[channels] = 0.0
+    return float(f16(math.log(PHASE_ALPHA)).exp()), 1.0 + 1e-9
+
+
+class PhaseRows:
+    """The constant-modulus noise of build_head. Layer 0 gives each band and phase group j a unit-
+    variance mixture x of the excitation twice, once shifted by delta; the first Snake (alpha, beta = 1)
+    turns them into x + sin^2(alpha x) and x + delta + sin^2(alpha x + pi / 4), whose sin^2 terms are
+    (1 - cos phi) / 2 and (1 + sin phi) / 2 for phi = 2 alpha x; the upsampling conv takes cos phi and
+    sin phi out of them (the excitation channels cancel x, the constant channel the offsets) and lays
+    them over the frame's taps with phase_patterns."""
+
+    def __init__(self, bands: BandLatents, seed):
+        """Each band's mixtures (unit vectors over the excitation) and phase_patterns, drawn from `seed`."""
+        self.K = bands.bands
+        self.E = bands.latent_dim - self.K
+        self.first = 2 * self.K + 1 + self.E  # after build_head's +-z, constant and excitation channels
+        gen = torch.Generator().manual_seed(seed)
+        mix = torch.randn(self.K, PHASE_GROUPS, self.E, generator=gen, dtype=torch.float64)
+        self.mix = mix / mix.norm(dim=-1, keepdim=True)
+        stride = common.AE_CONFIG["strides"][-1]
+        edges = band_edges(self.K)
+        self.patterns = [phase_patterns(stride, gen, band_support(int(lo), int(hi), stride))
+                         for lo, hi in zip(edges[:-1], edges[1:])]
+        self.alpha = float(f16(math.log(PHASE_ALPHA)).exp())
+        self.delta = math.pi / (4 * self.alpha)
+
+    def channel(self, b, j, sine):
+        return self.first + 2 * (PHASE_GROUPS * b + j) + int(sine)
+
+    def channels(self):
+        return list(range(self.first, self.first + 2 * PHASE_GROUPS * self.K))
+
+    def write_rows(self, w0, b0):
+        for b in range(self.K):
+            for j in range(PHASE_GROUPS):
+                for sine in (False, True):
+                    w0[self.channel(b, j, sine), self.K:self.K + self.E, 3] = self.mix[b, j]
+                b0[self.channel(b, j, True)] = self.delta
+
+    def write_taps(self, wu, snake, const, const_level, noise_first, stride):
+        alpha, B = set_phase_snakes(snake, self.channels())
+        assert abs(alpha - self.alpha) < 1e-12
+        excitation = slice(const + 1, const + 1 + self.E)
+        for b, (cos_taps, sin_taps) in enumerate(self.patterns):
+            assert cos_taps.shape[-1] == 2 * stride
+            out = noise_first + b
+            for j in range(PHASE_GROUPS):
+                u, v = cos_taps[j], sin_taps[j]
+                # u cos phi = u - 2B u y_c + 2B u x;  v sin phi = 2B v y_s - 2B v x - (2B delta + 1) v
+                wu[self.channel(b, j, False), out] += -2 * B * u
+                wu[self.channel(b, j, True), out] += 2 * B * v
+                wu[excitation, out] += 2 * B * self.mix[b, j][:, None] * (u - v)[None]
+                wu[const, out] += (u - (2 * B * self.delta + 1) * v) / const_level
+
+
+def c_mults_for(bands, first_width=0):
+    """C_MULTS, the head's two widths raised to the 4 channels per band the squarings of build_head need,
+    and the first (latent-rate) one to `first_width` channels where it must hold more."""
+    ch = common.AE_CONFIG["channels"]
+    head = max(C_MULTS[-1], math.ceil(4 * bands / ch))
+    return C_MULTS[:-2] + [head, max(head, math.ceil(first_width / ch))]
+
+
+def latent_rate_width(bands: BandLatents, constant_modulus=False):
+    """Channels build_head puts at the latent rate: +-z per band, a constant, the excitation, and with
+    constant_modulus the cosine and sine Snakes of PHASE_GROUPS phases per band."""
+    K = bands.bands
+    return 2 * K + 1 + (bands.latent_dim - K) + (2 * PHASE_GROUPS * K if constant_modulus else 0)
+
+
+def new_decoder(bands: BandLatents, constant_modulus=False):
     return OobleckDecoder(out_channels=2, channels=common.AE_CONFIG["channels"], latent_dim=bands.latent_dim,
-                          c_mults=c_mults_for(bands.bands), strides=common.AE_CONFIG["strides"], use_snake=True,
-                          final_tanh=False, use_nearest_upsample=False)
+                          c_mults=c_mults_for(bands.bands, latent_rate_width(bands, constant_modulus)),
+                          strides=common.AE_CONFIG["strides"], use_snake=True, final_tanh=False,
+                          use_nearest_upsample=False)
 
 
-def build_head(dec, bands: BandLatents, seed=0):
+def build_head(dec, bands: BandLatents, seed=0, constant_modulus=False):
     """Layers 0-1 (latent rate and 8x): afterwards product_channels of the 8x signal carry
     A'_b * n_b, the band's amplitude relative to exp(REF_b) times unit noise. Returns REF_b, the
-    natural log of the reference amplitude per band, for the synthesis gains."""
+    natural log of the reference amplitude per band, for the synthesis gains. constant_modulus: n_b is
+    not white noise but PHASE_GROUPS fixed patterns per band and frame turned by random phases
+    (add_phases), so each frame keeps every bin's magnitude as excitation_vocoder's constant_modulus does."""
     K = bands.bands
     E = bands.latent_dim - K
     width = dec.layers[0].weight_v.shape[0]
-    assert width >= 2 * K + 1 + E and K * 4 <= width, "the decoder is too narrow for this many bands"
+    assert width >= latent_rate_width(bands, constant_modulus) and K * 4 <= width, \
+        "the decoder is too narrow for this many bands"
     half_std = 0.5 * bands.std.double()
     ref = 0.5 * bands.mean.double() + half_std * REFERENCE_STD  # log amplitude that maps to q = 1
     scale = half_std / POWER  # z = 0.5 std (L - REFERENCE_STD) / POWER
@@ -147,6 +298,10 @@ def build_head(dec, bands: BandLatents, seed=0):
     b0[const] = 1.0
     for j in range(E):
         w0[const + 1 + j, K + j, 3] = 1.0
+    phases = PhaseRows(bands, seed) if constant_modulus else None
+    if phases:
+        assert phases.first == const + 1 + E
+        phases.write_rows(w0, b0)
     set_conv(dec.layers[0], w0, b0)
 
     block = dec.layers[1].layers
@@ -173,9 +328,11 @@ def build_head(dec, bands: BandLatents, seed=0):
         row[const] = a0 / const_level
         wu[:, b] = row[:, None] * interp
         wu[:, K + b] = -row[:, None] * interp
-    gen = torch.Generator().manual_seed(seed)
-    taps = noise_taps(K, E, stride, gen)  # [K, E, 2 stride]
-    wu[const + 1: const + 1 + E, 2 * K: 3 * K] = taps.permute(1, 0, 2)
+    if phases:
+        phases.write_taps(wu, block[0], const, const_level, 2 * K, stride)
+    else:
+        taps = noise_taps(K, E, stride, torch.Generator().manual_seed(seed))  # [K, E, 2 stride]
+        wu[const + 1: const + 1 + E, 2 * K: 3 * K] = taps.permute(1, 0, 2)
     set_conv(up, wu)
     n_first, p_first = 2 * K, 3 * K
 
@@ -250,18 +407,48 @@ def band_targets(bands, nfft, transition=0.15):
     return in_band, care
 
 
+ZONE_WINDOW = 1024  # taps of the constant-modulus decoder's band filters (Hann)
+
+
+def zone_responses(bands: BandLatents, length, centre):
+    """[bands, length] impulse responses the band filters of a constant-modulus decoder are fitted to:
+    zero phase about `centre`, Hann-windowed to ZONE_WINDOW samples, gain flat (power 1/6, fit_tail's
+    level) over the band and the bins around it up to half way to the band's nearest alias 2 * stride
+    bins away, or for a band as wide as that, to half a bin past its edges (so that neighbours' powers
+    add up across their common edge). Its products carry the band's own bins only (band_support), so
+    the filter need only reject the aliases, and can be short and without dispersion: the fitted
+    magnitude-only filters mixed several frames' phases and smeared onsets (walks: 0 of 16 against 7
+    with these targets, computed outside the decoder; twenty-third run)."""
+    n = 2 * common.AE_CONFIG["strides"][-1]
+    edges = band_edges(bands.bands)
+    fine = 2 * WINDOW  # half-bin grid
+    mask = torch.zeros(bands.bands, fine // 2 + 1, dtype=torch.float64)
+    for b, (lo, hi) in enumerate(zip(edges[:-1], edges[1:])):
+        lo, hi = int(lo), int(hi)
+        gap = max(0, (n - (hi - lo)) // 2)
+        mask[b, max(0, 2 * (lo - gap) - 1):2 * (hi + gap) + 1] = 6.0 ** -0.5
+    kernel = torch.roll(torch.fft.irfft(mask, n=fine), fine // 2, dims=1)  # zero phase at fine // 2
+    half = ZONE_WINDOW // 2
+    kernel = kernel[:, fine // 2 - half:fine // 2 + half] * torch.hann_window(ZONE_WINDOW, periodic=False,
+                                                                              dtype=torch.float64)
+    out = torch.zeros(bands.bands, length, dtype=torch.float64)
+    out[:, centre - half:centre + half] = kernel
+    return out.float()
+
+
 LEAK_WEIGHT = 0.1      # of the leakage terms against the in-band term
 LEAK_FLOOR = 1e-2      # leakage under 1 % of the in-band power (-20 dB) costs little, and leakage into
 LEAK_LOUDER_CAP = 1e2  # bins whose band is usually quieter counts that many times more, up to 100x
 
 
 def fit_tail(dec, bands: BandLatents, steps, log_every=250, seed=0, frames8=24, nfft=4096, lr=3e-3, batch=16,
-             tail_from=None):
+             tail_from=None, zone=False):
     """Fit the linear tail so an impulse on band b's product channel comes out with power 1/6 per
     unit of |G|^2 over band b (the level at which a band of power P is made from products of
     variance P: 768 / 128 = 6, Hann power sum over the product period) and little elsewhere,
-    weighted by how much quieter the other bands usually are. tail_from: the state_dict of a
-    decoder of the same bands whose fitted tail the fit goes on from. Returns the final losses."""
+    weighted by how much quieter the other bands usually are; with `zone`, as zone_responses (for a
+    constant-modulus head), sample for sample. tail_from: the state_dict of a decoder of the same
+    bands whose fitted tail the fit goes on from. Returns the final losses."""
     K = bands.bands
     torch.manual_seed(seed)
     tail = tail_modules(dec)
@@ -292,31 +479,43 @@ def fit_tail(dec, bands: BandLatents, steps, log_every=250, seed=0, frames8=24, 
     width8 = dec.layers[2].layers[0].alpha.numel()
     x = torch.zeros(K, width8, frames8)
     x[torch.arange(K), product_channels(K).start + torch.arange(K), frames8 // 2] = 1.0
-    in_band, care = band_targets(K, nfft)
-    mean = bands.mean.double()
-    band_of_bin = torch.bucketize(torch.arange(nfft // 2 + 1), torch.as_tensor(band_edges(K) * (nfft // WINDOW)),
-                                  right=True).clamp(1, K) - 1
-    # leakage from band b into a bin matters as much as b is usually louder than that bin's band
-    leak_weight = (mean[:, None] - mean[band_of_bin][None, :]).exp().clamp(1.0, LEAK_LOUDER_CAP).float()
+    hop = common.DOWNSAMPLING // PRODUCT_RATE
+    if zone:
+        # an impulse at 8x position m is centred on sample 128 m + 64, where the frame windows put it
+        target = zone_responses(bands, frames8 * 128, frames8 // 2 * 128 + 64)
+
+        def losses(out, pick):
+            error = (out - target[pick]).pow(2).sum(1) / target[pick].pow(2).sum(1)
+            return error.mean(), {"zone_error": error.mean(), "zone_error_worst": error.max()}
+    else:
+        in_band, care = band_targets(K, nfft)
+        mean = bands.mean.double()
+        band_of_bin = torch.bucketize(torch.arange(nfft // 2 + 1), torch.as_tensor(band_edges(K) * (nfft // WINDOW)),
+                                      right=True).clamp(1, K) - 1
+        # leakage from band b into a bin matters as much as b is usually louder than that bin's band
+        leak_weight = (mean[:, None] - mean[band_of_bin][None, :]).exp().clamp(1.0, LEAK_LOUDER_CAP).float()
+
+        def losses(out, pick):
+            power = torch.fft.rfft(out, n=nfft).abs().pow(2) * 6.0
+            log_p = (power + 1e-8).log()
+            own, others = (in_band & care)[pick], (~in_band & care)[pick]
+            inside = (log_p.pow(2) * own).sum(1) / own.sum(1).clamp_min(1)
+            weighted = power * leak_weight[pick]
+            # per bin (the shape of the skirts) and in all (a few bins of large leakage, such as DC)
+            outside = ((1 + weighted / LEAK_FLOOR).log() * others).mean(1) + \
+                (1 + (weighted * others).sum(1) / (power * own).sum(1) / LEAK_FLOOR).log()
+            env = out.reshape(len(pick), -1, hop).pow(2).sum(1)  # the level at each of the 128 phases of a product
+            pulse = env.var(1) / env.mean(1).pow(2)
+            return (inside + LEAK_WEIGHT * outside + pulse).mean(), \
+                {"inside": inside.mean(), "outside": outside.mean(), "pulse": pulse.mean()}
     opt = torch.optim.Adam(params, lr=lr)
     # constant rate, then down tenfold over the last fifth
     sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: 1.0 if s < 0.8 * steps else 0.1 ** ((s - 0.8 * steps) / (0.2 * steps)))
-    hop = common.DOWNSAMPLING // PRODUCT_RATE
     gen = torch.Generator().manual_seed(seed)
     for step in range(1, steps + 1):
         pick = torch.randperm(K, generator=gen)[:batch] if step < steps else torch.arange(K)
         out = tail(x[pick])[:, 0]  # [picked, samples], the left channel (the right one is made equal after)
-        power = torch.fft.rfft(out, n=nfft).abs().pow(2) * 6.0
-        log_p = (power + 1e-8).log()
-        own, others = (in_band & care)[pick], (~in_band & care)[pick]
-        inside = (log_p.pow(2) * own).sum(1) / own.sum(1).clamp_min(1)
-        weighted = power * leak_weight[pick]
-        # per bin (the shape of the skirts) and in all (a few bins of large leakage, such as DC)
-        outside = ((1 + weighted / LEAK_FLOOR).log() * others).mean(1) + \
-            (1 + (weighted * others).sum(1) / (power * own).sum(1) / LEAK_FLOOR).log()
-        env = out.reshape(len(pick), -1, hop).pow(2).sum(1)  # the level at each of the 128 phases of a product
-        pulse = env.var(1) / env.mean(1).pow(2)
-        loss = (inside + LEAK_WEIGHT * outside + pulse).mean()
+        loss, report = losses(out, pick)
         opt.zero_grad()
         loss.backward()
         opt.step()
@@ -324,13 +523,12 @@ def fit_tail(dec, bands: BandLatents, steps, log_every=250, seed=0, frames8=24, 
         with torch.no_grad():
             entry[bare] = 0.0
         if step % log_every == 0 or step == steps:
-            print(f"tail step {step}: in-band log error {inside.mean().sqrt():.3f}, leakage {outside.mean():.3f}, "
-                  f"pulsing {pulse.mean():.3f}", flush=True)
+            print(f"tail step {step}: " + ", ".join(f"{k} {float(v):.4f}" for k, v in report.items()), flush=True)
     out_conv = dec.layers[6]
     with torch.no_grad():
         out_conv.weight_v[1] = out_conv.weight_v[0]
         out_conv.weight_g[1] = out_conv.weight_g[0]
-    return {"inside": float(inside.mean()), "outside": float(outside.mean()), "pulse": float(pulse.mean())}
+    return {k: float(v) for k, v in report.items()}
 
 
 def load_tail(dec, state):
@@ -344,12 +542,12 @@ def load_tail(dec, state):
     dec.load_state_dict(tail, strict=False)
 
 
-def build(bands: BandLatents, fit_steps, seed=0, lr=3e-3, tail_from=None):
+def build(bands: BandLatents, fit_steps, seed=0, lr=3e-3, tail_from=None, constant_modulus=False):
     """(decoder, fit losses): the head computed, the tail fitted (or fitted further from tail_from),
     the products scaled to their bands' reference levels."""
-    dec = new_decoder(bands)
-    ref = build_head(dec, bands, seed)
-    losses = fit_tail(dec, bands, fit_steps, seed=seed, lr=lr, tail_from=tail_from)
+    dec = new_decoder(bands, constant_modulus)
+    ref = build_head(dec, bands, seed, constant_modulus)
+    losses = fit_tail(dec, bands, fit_steps, seed=seed, lr=lr, tail_from=tail_from, zone=constant_modulus)
     scale_products(dec, bands, ref)
     return dec, losses
 
@@ -366,8 +564,8 @@ def scale_products(dec, bands, ref):
 def save(dec, band_state, path, info):
     """An autoencoder.pt as train_autoencoder.py writes it (the encoder untrained: nothing reads it)."""
     bands = BandLatents(band_state)
-    model = common.build_foley_model(common.model_config(decoder_c_mults=c_mults_for(bands.bands),
-                                                         latent_dim=bands.latent_dim))
+    model = common.build_foley_model(common.model_config(decoder_c_mults=common.decoder_c_mults(
+        {f"decoder.{k}": v for k, v in dec.state_dict().items()}), latent_dim=bands.latent_dim))
     model.pretransform.model.decoder.load_state_dict(dec.state_dict())
     common.save_checkpoint(path, {"autoencoder": model.pretransform.model.state_dict(), "step": 0,
                                   "band_latents": band_state, "decoder_only": True, "vocoder_decoder": info})
@@ -382,9 +580,12 @@ def main():
     ap.add_argument("--fit-lr", type=float, default=3e-3,
                     help="learning rate of the fit (its last fifth decays it tenfold)")
     ap.add_argument("--tail-from",
-                    help="autoencoder.pt of this script, of the same bands: go on fitting its tail (15,000 more "
-                         "steps after 20,000 lowered the leakage by a quarter and changed the held-out agreement "
-                         "by one clip of 153: twentieth run)")
+                    help="autoencoder.pt of this script (or import_model.py's of one), of the same bands: go on "
+                         "fitting its tail (15,000 more steps after 20,000 lowered the leakage by a quarter and "
+                         "changed the held-out agreement by one clip of 153: twentieth run)")
+    ap.add_argument("--constant-modulus", action="store_true",
+                    help="noise of fixed patterns turned by random phases, every bin at its magnitude in every frame "
+                         "(excitation_vocoder's constant_modulus, which walks need: twenty-third run), not white noise")
     args = ap.parse_args()
     if args.fit_steps < 1 or not args.fit_lr > 0:
         ap.error("--fit-steps must be at least 1 and --fit-lr positive")
@@ -400,12 +601,12 @@ def main():
         if "vocoder_decoder" not in saved:
             ap.error(f"--tail-from {args.tail_from}: not a decoder of this script")
         tail_from = {k[len("decoder."):]: v for k, v in saved["autoencoder"].items() if k.startswith("decoder.")}
-        earlier_steps = saved["vocoder_decoder"]["fit_steps"]
-    dec, losses = build(bands, args.fit_steps, args.seed, args.fit_lr, tail_from)
+        earlier_steps = saved["vocoder_decoder"].get("fit_steps", 0)  # import_model.py does not know them
+    dec, losses = build(bands, args.fit_steps, args.seed, args.fit_lr, tail_from, args.constant_modulus)
     os.makedirs(args.out, exist_ok=True)
     path = os.path.join(args.out, "autoencoder.pt")
     save(dec, state, path, {"fit_steps": earlier_steps + args.fit_steps, "seed": args.seed, "fit_lr": args.fit_lr,
-                            **losses})
+                            "constant_modulus": args.constant_modulus, "tail_from": args.tail_from, **losses})
     print(f"saved {path}", flush=True)
 
 
