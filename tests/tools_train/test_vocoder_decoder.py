@@ -302,7 +302,7 @@ class ZoneFitTest(unittest.TestCase):
         torch.set_num_threads(1)
         bands = BandLatents(band_state())
         dec, losses = vd.build(bands, fit_steps=60, constant_modulus=True)
-        self.assertLess(losses["zone_error"], 0.2)
+        self.assertLess(losses["zone_error"], 0.4)  # from about 1 for the fresh tail
         step = 2 * math.log(2.0) / 5.5  # doubles every band's amplitude
         with torch.no_grad():
             quiet, loud = dec(latents(0.0)), dec(latents(step))

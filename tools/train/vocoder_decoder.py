@@ -27,7 +27,17 @@ Why transposed convs: nearest upsampling of a 375 Hz product puts exact zeros at
 of 375 Hz into every path, and YAMNet heard the rippled spectrum as Music (22.7 % agreement).
 With this decoder held-out clips are heard as their original in 47-51 % (white-noise vocoder
 of the same latents: 51.3 %; the best learned decoder: 27.9 %; tools/train/README.md, sixteenth run).
+
+--constant-modulus (twenty-third run) replaces the white noise of step 2, whose Gaussian bin
+magnitudes made walks on gravel sound like sawing (0 of 32 heard as footsteps; the excitation
+vocoder with every bin at its expected magnitude: 13-15). The first Snake turns mixtures of the
+excitation into cosines and sines of random phases (PhaseRows), and the upsampling conv lays two
+fixed patterns per band over each frame's 16 taps, turned by those phases: every bin keeps its
+magnitude in every frame. Each band's patterns hold only the points its own bins alias to
+(band_support), so its filter need only reject the aliases, and step 4 fits the filters to short
+zero-phase responses (zone_responses) instead of magnitudes.
 Usage: vocoder_decoder.py --band-latents checkpoints/r19/band_latents.pt --out checkpoints/r21 [--fit-steps 5000]
+       [--constant-modulus]
 """
 import argparse
 import math
@@ -407,30 +417,37 @@ def band_targets(bands, nfft, transition=0.15):
     return in_band, care
 
 
-ZONE_WINDOW = 1024  # taps of the constant-modulus decoder's band filters (Hann)
+ZONE_WINDOW = 2048  # taps of the constant-modulus decoder's band filters (Blackman-Harris)
+ZONE_GAP = 4        # bins at most that a narrow band's filter passes on either side of it
+
+
+def blackman_harris(n):
+    """The 4-term Blackman-Harris window (sidelobes under -92 dB), symmetric, n points."""
+    x = 2 * math.pi * torch.arange(n, dtype=torch.float64) / (n - 1)
+    return 0.35875 - 0.48829 * torch.cos(x) + 0.14128 * torch.cos(2 * x) - 0.01168 * torch.cos(3 * x)
 
 
 def zone_responses(bands: BandLatents, length, centre):
     """[bands, length] impulse responses the band filters of a constant-modulus decoder are fitted to:
-    zero phase about `centre`, Hann-windowed to ZONE_WINDOW samples, gain flat (power 1/6, fit_tail's
-    level) over the band and the bins around it up to half way to the band's nearest alias 2 * stride
-    bins away, or for a band as wide as that, to half a bin past its edges (so that neighbours' powers
-    add up across their common edge). Its products carry the band's own bins only (band_support), so
-    the filter need only reject the aliases, and can be short and without dispersion: the fitted
-    magnitude-only filters mixed several frames' phases and smeared onsets (walks: 0 of 16 against 7
-    with these targets, computed outside the decoder; twenty-third run)."""
+    zero phase about `centre`, windowed to ZONE_WINDOW samples, gain flat (power 1/6, fit_tail's
+    level) over the band and up to ZONE_GAP bins around it, no further than half way to the band's
+    nearest alias 2 * stride bins away, or for a band as wide as that, to half a bin past its edges
+    (so that neighbours' powers add up across their common edge). Its products carry the band's own
+    bins only (band_support), so the filter need only reject the aliases, and can be short and without
+    dispersion: the fitted magnitude-only filters mixed several frames' phases and smeared onsets.
+    Walks heard as footsteps (of 32; 22 as recorded): magnitude-only filters 0, Hann 1024 taps with
+    gaps up to 7 bins 6, Blackman-Harris 2048 taps with gaps up to 4 bins 12 (twenty-third run)."""
     n = 2 * common.AE_CONFIG["strides"][-1]
     edges = band_edges(bands.bands)
     fine = 2 * WINDOW  # half-bin grid
     mask = torch.zeros(bands.bands, fine // 2 + 1, dtype=torch.float64)
     for b, (lo, hi) in enumerate(zip(edges[:-1], edges[1:])):
         lo, hi = int(lo), int(hi)
-        gap = max(0, (n - (hi - lo)) // 2)
+        gap = min(ZONE_GAP, max(0, (n - (hi - lo)) // 2))
         mask[b, max(0, 2 * (lo - gap) - 1):2 * (hi + gap) + 1] = 6.0 ** -0.5
     kernel = torch.roll(torch.fft.irfft(mask, n=fine), fine // 2, dims=1)  # zero phase at fine // 2
     half = ZONE_WINDOW // 2
-    kernel = kernel[:, fine // 2 - half:fine // 2 + half] * torch.hann_window(ZONE_WINDOW, periodic=False,
-                                                                              dtype=torch.float64)
+    kernel = kernel[:, fine // 2 - half:fine // 2 + half] * blackman_harris(ZONE_WINDOW)
     out = torch.zeros(bands.bands, length, dtype=torch.float64)
     out[:, centre - half:centre + half] = kernel
     return out.float()
@@ -480,30 +497,39 @@ def fit_tail(dec, bands: BandLatents, steps, log_every=250, seed=0, frames8=24, 
     x = torch.zeros(K, width8, frames8)
     x[torch.arange(K), product_channels(K).start + torch.arange(K), frames8 // 2] = 1.0
     hop = common.DOWNSAMPLING // PRODUCT_RATE
+    mean = bands.mean.double()
+    band_of_bin = torch.bucketize(torch.arange(nfft // 2 + 1), torch.as_tensor(band_edges(K) * (nfft // WINDOW)),
+                                  right=True).clamp(1, K) - 1
+    # leakage from band b into a bin matters as much as b is usually louder than that bin's band
+    leak_weight = (mean[:, None] - mean[band_of_bin][None, :]).exp().clamp(1.0, LEAK_LOUDER_CAP).float()
+
+    def leakage(power, others, pick):
+        """Per band: per bin (the shape of the skirts) and in all (a few bins of large leakage, such as DC)."""
+        weighted = power * leak_weight[pick]
+        return ((1 + weighted / LEAK_FLOOR).log() * others).mean(1), (weighted * others).sum(1)
+
     if zone:
         # an impulse at 8x position m is centred on sample 128 m + 64, where the frame windows put it
         target = zone_responses(bands, frames8 * 128, frames8 // 2 * 128 + 64)
+        # the bins a band's filter must not reach: those its target leaves 60 dB down
+        far = torch.fft.rfft(target.double(), n=nfft).abs().pow(2) * 6.0 < 1e-6
 
         def losses(out, pick):
             error = (out - target[pick]).pow(2).sum(1) / target[pick].pow(2).sum(1)
-            return error.mean(), {"zone_error": error.mean(), "zone_error_worst": error.max()}
+            power = torch.fft.rfft(out, n=nfft).abs().pow(2) * 6.0
+            outside, _ = leakage(power, far[pick], pick)
+            return (error + LEAK_WEIGHT * outside).mean(), \
+                {"zone_error": error.mean(), "zone_error_worst": error.max(), "outside": outside.mean()}
     else:
         in_band, care = band_targets(K, nfft)
-        mean = bands.mean.double()
-        band_of_bin = torch.bucketize(torch.arange(nfft // 2 + 1), torch.as_tensor(band_edges(K) * (nfft // WINDOW)),
-                                      right=True).clamp(1, K) - 1
-        # leakage from band b into a bin matters as much as b is usually louder than that bin's band
-        leak_weight = (mean[:, None] - mean[band_of_bin][None, :]).exp().clamp(1.0, LEAK_LOUDER_CAP).float()
 
         def losses(out, pick):
             power = torch.fft.rfft(out, n=nfft).abs().pow(2) * 6.0
             log_p = (power + 1e-8).log()
             own, others = (in_band & care)[pick], (~in_band & care)[pick]
             inside = (log_p.pow(2) * own).sum(1) / own.sum(1).clamp_min(1)
-            weighted = power * leak_weight[pick]
-            # per bin (the shape of the skirts) and in all (a few bins of large leakage, such as DC)
-            outside = ((1 + weighted / LEAK_FLOOR).log() * others).mean(1) + \
-                (1 + (weighted * others).sum(1) / (power * own).sum(1) / LEAK_FLOOR).log()
+            per_bin, total = leakage(power, others, pick)
+            outside = per_bin + (1 + total / (power * own).sum(1) / LEAK_FLOOR).log()
             env = out.reshape(len(pick), -1, hop).pow(2).sum(1)  # the level at each of the 128 phases of a product
             pulse = env.var(1) / env.mean(1).pow(2)
             return (inside + LEAK_WEIGHT * outside + pulse).mean(), \
