@@ -438,8 +438,9 @@ def zone_responses(bands: BandLatents, length, centre):
     Walks heard as footsteps (of 32; 22 as recorded): magnitude-only filters 0, Hann 1024 taps with
     gaps up to 7 bins 6, Blackman-Harris 2048 taps with gaps up to 4 bins 12 (twenty-third run).
     Not solved: a band as wide as the product period has every point, its frame repeats every 16
-    bins, and without dispersion it is a train of pulses 128 samples apart, which steady generated
-    sounds let through as a 375 Hz buzz (heard as Helicopter; the magnitude fit's pulse term spread them)."""
+    bins, and without dispersion it is a train of pulses 128 samples apart (a 375 Hz buzz; the
+    magnitude fit's pulse term spread them). Removing it (a fixed random phase per bin) did not stop
+    the shipped DiT's steady sounds coming out as Helicopter and Aircraft."""
     n = 2 * common.AE_CONFIG["strides"][-1]
     edges = band_edges(bands.bands)
     fine = 2 * WINDOW  # half-bin grid
@@ -615,8 +616,8 @@ def main():
                          "changed the held-out agreement by one clip of 153: twentieth run)")
     ap.add_argument("--constant-modulus", action="store_true",
                     help="noise of fixed patterns turned by random phases, every bin at its magnitude in every frame "
-                         "(excitation_vocoder's constant_modulus, which walks need), not white noise; steady "
-                         "generated sounds buzz through it at 375 Hz (twenty-third run)")
+                         "(excitation_vocoder's constant_modulus, which walks need), not white noise; the "
+                         "shipped DiT's steady sounds come out of it as Helicopter and Aircraft (twenty-third run)")
     args = ap.parse_args()
     if args.fit_steps < 1 or not args.fit_lr > 0:
         ap.error("--fit-steps must be at least 1 and --fit-lr positive")
