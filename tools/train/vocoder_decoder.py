@@ -519,17 +519,15 @@ def fit_tail(dec, bands: BandLatents, steps, log_every=250, seed=0, frames8=24, 
         # the bins a band's filter must not reach: those its target leaves 60 dB down
         far = torch.fft.rfft(target.double(), n=nfft).abs().pow(2) * 6.0 < 1e-6
 
-        def losses(out, pick):
+        def losses(out, power, pick):
             error = (out - target[pick]).pow(2).sum(1) / target[pick].pow(2).sum(1)
-            power = torch.fft.rfft(out, n=nfft).abs().pow(2) * 6.0
             outside, _ = leakage(power, far[pick], pick)
             return (error + LEAK_WEIGHT * outside).mean(), \
                 {"zone_error": error.mean(), "zone_error_worst": error.max(), "outside": outside.mean()}
     else:
         in_band, care = band_targets(K, nfft)
 
-        def losses(out, pick):
-            power = torch.fft.rfft(out, n=nfft).abs().pow(2) * 6.0
+        def losses(out, power, pick):
             log_p = (power + 1e-8).log()
             own, others = (in_band & care)[pick], (~in_band & care)[pick]
             inside = (log_p.pow(2) * own).sum(1) / own.sum(1).clamp_min(1)
@@ -546,7 +544,8 @@ def fit_tail(dec, bands: BandLatents, steps, log_every=250, seed=0, frames8=24, 
     for step in range(1, steps + 1):
         pick = torch.randperm(K, generator=gen)[:batch] if step < steps else torch.arange(K)
         out = tail(x[pick])[:, 0]  # [picked, samples], the left channel (the right one is made equal after)
-        loss, report = losses(out, pick)
+        power = torch.fft.rfft(out, n=nfft).abs().pow(2) * 6.0  # fit_tail's level: 1 in band
+        loss, report = losses(out, power, pick)
         opt.zero_grad()
         loss.backward()
         opt.step()
