@@ -123,6 +123,22 @@ class TrainingPipelineTest(unittest.TestCase):
         with open(os.path.join(dest, "model_config.json")) as f:
             self.assertEqual(json.load(f)["sampling"], {"sampler": "pingpong", "steps": 8})
         self.check_import_goes_on_from(dest)
+        self.check_a_diverged_checkpoint_is_not_exported()
+
+    def check_a_diverged_checkpoint_is_not_exported(self):
+        """One NaN in the DiT's weights: export.py names it and writes nothing."""
+        diverged = os.path.join(self.tmp, "diverged")
+        os.makedirs(diverged)
+        for name in ("autoencoder.pt", "spiece.model"):
+            shutil.copy(os.path.join(self.out, name), diverged)
+        dit = common.load_checkpoint(os.path.join(self.out, "dit.pt"))
+        name = next(k for k, v in dit["ema"].items() if v.is_floating_point())
+        dit["ema"][name].view(-1)[0] = float("nan")
+        torch.save(dit, os.path.join(diverged, "dit.pt"))
+        dest = os.path.join(self.tmp, "diverged-model")
+        with self.assertRaisesRegex(AssertionError, "not exported: 1 tensors hold NaN"):
+            run("export.py", "--out", diverged, "--dest", dest)
+        self.assertFalse(os.path.exists(dest))
 
     def check_import_goes_on_from(self, dest):
         """import_model.py turns the export back into checkpoints: exporting those again gives the
