@@ -27,7 +27,7 @@ def fake_latents():
         return {"mean": torch.randn(common.LATENT_DIM, frames).half(),
                 "std": torch.full((common.LATENT_DIM, frames), 0.1).half(),
                 "seconds": frames * common.DOWNSAMPLING / common.SAMPLE_RATE, "caption_en": caption,
-                "caption_zh": caption, "category": category, "tail_drop_db": tail_drop_db}
+                "caption_zh": caption, "category": category, "tail_drop_db": tail_drop_db, "peak_s": 0.0}
     return {"clips": {"a": clip("dying", common.MAX_FRAMES), "b": clip("dying", common.MAX_FRAMES),
                       "c": clip("door", 5, "door", tail_drop_db=45.0),
                       "d": clip("rain loop", 5, "weather", tail_drop_db=2.0)},
@@ -108,6 +108,23 @@ class BatcherTest(unittest.TestCase):
                     windows.add(frames)
                     self.assertEqual(int(content[i, 0].sum()), frames if frames == common.MAX_FRAMES else 5)
         self.assertEqual(windows, {w for w, _ in train_dit.WINDOWS})
+
+    def test_fill_max_peak_fills_hits_and_not_events_loudest_later(self):
+        latents = fake_latents()
+        # the door (loudest at its slam, peak_s 0) and a flyby that also died away but swelled to its third frame
+        latents["clips"]["f"] = dict(latents["clips"]["c"], caption_en="flyby", category="vehicle", peak_s=0.06)
+        batcher = train_dit.Batcher(latents, FixedTokenizer(), seed=3, fill_window=1.0, fill_max_peak=0.03)
+        lengths = {}
+        for _ in range(60):
+            x0, _, _, _, cats, content = batcher.batch(4)
+            for i, cat in enumerate(cats):
+                if cat in ("door", "vehicle"):
+                    lengths.setdefault(cat, set()).add(int(content[i, 0].sum()) == x0.shape[-1])
+        self.assertEqual(lengths, {"door": {True}, "vehicle": {False}})  # filled; kept to its own end
+        del latents["clips"]["f"]["peak_s"]
+        with self.assertRaises(SystemExit) as caught:
+            train_dit.Batcher(latents, FixedTokenizer(), seed=0, fill_window=1.0, fill_max_peak=0.03)
+        self.assertIn("peak_s", str(caught.exception))
 
     def test_fill_floor_holds_the_clips_last_frame_after_it_not_silence(self):
         latents = fake_latents()
@@ -192,7 +209,7 @@ class ArgumentTest(unittest.TestCase):
         import subprocess
         script = os.path.join(os.path.dirname(train_dit.__file__), "train_dit.py")
         for bad in (["--keep-every", "-1"], ["--walk", "1.5"], ["--paraphrase", "-0.1"], ["--fill-window", "2"],
-                    ["--category-balance", "1.5"], ["--fill-min-frames", "-1"]):
+                    ["--category-balance", "1.5"], ["--fill-min-frames", "-1"], ["--fill-max-peak", "-0.5"]):
             done = subprocess.run([sys.executable, script, "--out", "/nonexistent", *bad], capture_output=True, text=True)
             self.assertEqual(done.returncode, 2, bad)
             self.assertIn("must be 0 (off) or more", done.stderr)
@@ -218,6 +235,18 @@ class TailDropTest(unittest.TestCase):
         self.assertGreater(cache_latents.tail_drop_db((8000 * noise * decay).astype(np.int16)), 60.0)
         self.assertLess(cache_latents.tail_drop_db((8000 * noise).astype(np.int16)), 3.0)
         self.assertEqual(cache_latents.tail_drop_db(np.zeros((2, common.DOWNSAMPLING), np.int16)), 0.0)
+
+    def test_peak_seconds_is_when_the_loudest_frame_starts(self):
+        import numpy as np
+        import cache_latents
+        frame_s = common.DOWNSAMPLING / common.SAMPLE_RATE
+        noise = np.random.default_rng(0).standard_normal((2, 40 * common.DOWNSAMPLING))
+        swell = np.minimum(np.arange(noise.shape[1]) // common.DOWNSAMPLING, 30 - np.arange(noise.shape[1]) // common.DOWNSAMPLING)
+        swell = 10.0 ** (np.maximum(swell, 0) / 10)  # +1 dB per frame up to frame 15, then down
+        self.assertAlmostEqual(cache_latents.peak_seconds((800 * noise * swell).astype(np.int16)), 15 * frame_s)
+        decay = np.exp(-np.arange(noise.shape[1]) / (4 * common.DOWNSAMPLING))
+        self.assertEqual(cache_latents.peak_seconds((8000 * noise * decay).astype(np.int16)), 0.0)
+        self.assertEqual(cache_latents.peak_seconds(np.zeros((2, common.DOWNSAMPLING), np.int16)), 0.0)
 
 
 class CrossAttentionTest(unittest.TestCase):

@@ -23,16 +23,29 @@ import common
 from band_latents import BandLatents
 
 
-def tail_drop_db(audio, ratio=common.DOWNSAMPLING):
-    """[2, samples] int16 -> how far the last latent frame's level lies under the loudest one's, in dB
-    (0 for a clip shorter than two frames): a clip that has died away into silence (train_dit --fill-window)
-    is a whole event, while one cut off loud (a loop, an ambience) is not."""
+def frame_levels(audio, ratio=common.DOWNSAMPLING):
+    """[2, samples] int16 -> the level of each whole latent frame in dB (empty under two frames)."""
     mid = audio.astype(np.float64).mean(0) / 32768.0
     if len(mid) < 2 * ratio:
-        return 0.0
+        return np.zeros(0)
     power = np.array([np.mean(block ** 2) for block in np.array_split(mid, len(mid) // ratio)])
-    level = 10 * np.log10(power + 1e-12)
-    return float(level.max() - level[-1])
+    return 10 * np.log10(power + 1e-12)
+
+
+def tail_drop_db(audio, ratio=common.DOWNSAMPLING):
+    """How far the last latent frame's level lies under the loudest one's, in dB (0 for a clip shorter
+    than two frames): a clip that has died away into silence (train_dit --fill-window) is a whole
+    event, while one cut off loud (a loop, an ambience) is not."""
+    level = frame_levels(audio, ratio)
+    return float(level.max() - level[-1]) if len(level) else 0.0
+
+
+def peak_seconds(audio, ratio=common.DOWNSAMPLING):
+    """When the loudest latent frame starts, in seconds (0 for a clip shorter than two frames): a hit
+    (a slam, a shot, a blast) is loudest at its start, a flyby or an engine that stops is not
+    (train_dit --fill-max-peak)."""
+    level = frame_levels(audio, ratio)
+    return float(np.argmax(level) * ratio / common.SAMPLE_RATE) if len(level) else 0.0
 
 
 def main():
@@ -96,7 +109,8 @@ def main():
                 out[r["clip"]] = {"mean": mean[j].half(), "std": std[j].half(),
                                   "seconds": min(float(r["seconds"]), frames * ratio / common.SAMPLE_RATE),
                                   "caption_en": r["caption_en"], "caption_zh": r["caption_zh"],
-                                  "category": r["category"], "tail_drop_db": tail_drop_db(audio)}
+                                  "category": r["category"], "tail_drop_db": tail_drop_db(audio),
+                                  "peak_s": peak_seconds(audio)}
             i += len(batch)
             done += len(batch)
             if done % 200 < len(batch):

@@ -13,7 +13,7 @@ contexts are dropped to zeros for classifier-free guidance. Windows of a quarter
 the 5.46 s (64, 128 or 256 latent frames); a clip shorter than its window is followed by the latent
 of silence and seconds_total says where the sound ends (options: --fill-window for events that
 died away, --fill-min-frames to fill only long windows, --fill-floor to fill with the clip's own
-quiet end, --walk for footsteps). Keeps an EMA copy, which is what gets exported.
+quiet end, --fill-max-peak to fill only hits, --walk for footsteps). Keeps an EMA copy, which is what gets exported.
 
 Two training-only aids make the prompt matter sooner (neither changes the exported model):
 an auxiliary head classifies the clip's category from the mean-pooled T5 output (so the text
@@ -54,7 +54,7 @@ STEP_PERIOD_S = (0.45, 0.7)  # a step every 0.45-0.7 s: a walk's cadence (about 
 
 class Batcher:
     def __init__(self, latents, tokenizer, seed, fill_window=0.0, walk=0.0, paraphrase=0.0, category_balance=0.0,
-                 fill_min_frames=0, fill_floor=False):
+                 fill_min_frames=0, fill_floor=False, fill_max_peak=0.0):
         self.clips = list(latents["clips"].values())
         self.scale = latents["latent_std"]
         self.silence = latents["silence"].float() / self.scale
@@ -63,15 +63,18 @@ class Batcher:
         self.fill_window = fill_window
         self.fill_min_frames = fill_min_frames
         self.fill_floor = fill_floor
+        self.fill_max_peak = fill_max_peak
         self.walk = walk
         self.paraphrase = paraphrase
         self.steps_of = {}  # caption -> its clips, from which a walk draws its steps
         for clip in self.clips:
             if any(word in clip["caption_en"].split() for word in STEP_WORDS):
                 self.steps_of.setdefault(clip["caption_en"], []).append(clip)
-        if fill_window > 0 and any("tail_drop_db" not in c for c in self.clips):
-            raise SystemExit("--fill-window needs latents_train.pt from this version of cache_latents.py "
-                             "(its clips' tail_drop_db): run cache_latents.py again")
+        needed = ["tail_drop_db"] * (fill_window > 0) + ["peak_s"] * (fill_max_peak > 0)
+        if any(key not in c for c in self.clips for key in needed):
+            raise SystemExit(f"--fill-window{' --fill-max-peak' if fill_max_peak > 0 else ''} needs latents_train.pt "
+                             f"from this version of cache_latents.py (its clips' {' and '.join(needed)}): "
+                             "run cache_latents.py again")
         self.token_cache = {}
         # Caption-balanced draws: a clip's weight is 1/sqrt(clips sharing its caption), so the
         # 188 "dying" clips do not drown the 5 "door" ones, while frequent sounds stay frequent.
@@ -101,6 +104,10 @@ class Batcher:
         if self.paraphrase and self.rng.random() < self.paraphrase:
             en, zh = paraphrased(en, zh, self.rng)
         return en if r < 0.55 else zh
+
+    def hit_first(self, clip):
+        """Whether --fill-max-peak lets the clip be filled: it is loudest within its first seconds."""
+        return not self.fill_max_peak or clip["peak_s"] <= self.fill_max_peak
 
     def sample(self, clip, start, frames):
         """A posterior sample of frames [start, start + frames) of a clip, scaled."""
@@ -143,7 +150,7 @@ class Batcher:
                 content[i] = 1.0
                 seconds.append(window_seconds)
             elif (length < frames and frames >= self.fill_min_frames and self.rng.random() < self.fill_window
-                  and clip["tail_drop_db"] >= ENDED_DB):
+                  and clip["tail_drop_db"] >= ENDED_DB and self.hit_first(clip)):
                 # The whole window is the requested sound: the event, then silence (see --fill-window).
                 x0[i, :, :length] = self.sample(clip, 0, length)
                 if self.fill_floor:
@@ -307,6 +314,11 @@ def main():
                          "run spread exact zeros into shorter requests (7.3 %% of the samples at 50,000 against "
                          "1.1 %%) and doubled the Fréchet distance. Tried from 48,500 (twenty-second run): the "
                          "5 s door fell from 25 to 7-9 of 48 and exact zeros stayed at 4.2 %%")
+    ap.add_argument("--fill-max-peak", type=float, default=0.0,
+                    help="--fill-window only for clips loudest within this many seconds of their start "
+                         "(cache_latents.peak_seconds; 0: any): hits such as a slam, a shot or a blast, not a flyby "
+                         "or an engine running down, which also die away. The twenty-fifth run's fill without it "
+                         "made a 5 s \"airplane jet\" a short whoosh and then silence")
     ap.add_argument("--walk", type=float, default=0.0,
                     help="share of footstep clips (STEP_WORDS in the caption) no longer than half their window "
                          "that become a walk: steps of the same caption one after another, the whole window the "
@@ -326,11 +338,11 @@ def main():
                          "worth choosing from, not only its last step")
     args = ap.parse_args()
     shares = (args.fill_window, args.walk, args.paraphrase, args.category_balance)
-    if args.keep_every < 0 or args.fill_min_frames < 0 or not all(0 <= share <= 1 for share in shares):
-        ap.error("--keep-every and --fill-min-frames must be 0 (off) or more, and --fill-window, --walk, --paraphrase and "
+    if args.keep_every < 0 or args.fill_min_frames < 0 or args.fill_max_peak < 0 or not all(0 <= share <= 1 for share in shares):
+        ap.error("--keep-every, --fill-min-frames and --fill-max-peak must be 0 (off) or more, and --fill-window, --walk, --paraphrase and "
                  "--category-balance in [0, 1]")
-    if args.fill_floor and not args.fill_window:
-        ap.error("--fill-floor changes what --fill-window fills with: give --fill-window too")
+    if (args.fill_floor or args.fill_max_peak) and not args.fill_window:
+        ap.error("--fill-floor and --fill-max-peak change what --fill-window fills: give --fill-window too")
     common.set_threads()
     device = common.training_device()
     torch.manual_seed(0)
@@ -382,7 +394,8 @@ def main():
     sp = spm.SentencePieceProcessor(model_file=os.path.join(args.out, "spiece.model"))
     batcher = Batcher(latents, sp, seed=step, fill_window=args.fill_window, walk=args.walk,
                       paraphrase=args.paraphrase, category_balance=args.category_balance,
-                      fill_min_frames=args.fill_min_frames, fill_floor=args.fill_floor)
+                      fill_min_frames=args.fill_min_frames, fill_floor=args.fill_floor,
+                      fill_max_peak=args.fill_max_peak)
     trainable.train()
     start = time.time()
     last_save = start
