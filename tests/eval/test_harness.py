@@ -145,6 +145,28 @@ class BandVocoderTest(unittest.TestCase):
         self.assertIn("--band-vocoder-excitation needs --band-vocoder", proc.stderr)
 
 
+class FdWithoutCaptionTest(unittest.TestCase):
+    def test_names_the_caption_whose_alike_clips_raise_the_distance(self):
+        import metrics
+        import run_eval
+        rng = np.random.default_rng(0)
+        real = rng.standard_normal((60, 8))
+        records, emb = [{"error": "engine failed", "lang": "en", "prompt": "x"}], []
+        for caption, centre in (("rain", 0.0), ("wolf", 0.0), ("airplane jet", 6.0)):
+            for seed in range(4):
+                for lang, prompt in (("en", caption), ("zh", caption + " (zh)")):
+                    records.append({"clip_id": "id " + caption, "lang": lang, "prompt": prompt, "seed": seed})
+                    emb.append(centre + rng.standard_normal(8) * (0.05 if centre else 1.0))
+        emb = np.array(emb)
+        rows = run_eval.fd_without_each_caption(records, emb, real)
+        self.assertEqual(len(rows), 3)
+        self.assertEqual(rows[0][0], "airplane jet")  # named by its English prompt
+        self.assertLess(rows[0][1], metrics.frechet_distance(emb, real) / 3)
+        self.assertAlmostEqual(rows[0][1], metrics.frechet_distance(emb[:16], real))
+        with self.assertRaises(ValueError):
+            run_eval.fd_without_each_caption(records, emb[:-1], real)
+
+
 class HarnessTest(unittest.TestCase):
     def test_calibration_run(self):
         with tempfile.TemporaryDirectory() as d:
