@@ -33,9 +33,9 @@ def to_f16(state):
     return {k: (v.detach().half() if v.is_floating_point() else v.detach()).contiguous() for k, v in state.items()}
 
 
-def not_f16_finite(state):
-    """Names of the tensors that hold a NaN or an infinity once in F16 (F16 tops out at 65504)."""
-    return [k for k, v in to_f16(state).items() if v.is_floating_point() and not torch.isfinite(v).all()]
+def not_finite(state):
+    """Names of the tensors that hold a NaN or an infinity (in F16: any value past 65504)."""
+    return [k for k, v in state.items() if v.is_floating_point() and not torch.isfinite(v).all()]
 
 
 def write_wav(path, audio):
@@ -70,9 +70,10 @@ def main():
     model.eval()
     t5.eval()
 
-    t5_state = {k: v for k, v in t5.state_dict().items() if k != "encoder.embed_tokens.weight"}  # tied to shared
+    model16 = to_f16(model.state_dict())
+    t5_16 = to_f16({k: v for k, v in t5.state_dict().items() if k != "encoder.embed_tokens.weight"})  # tied to shared
     # Refused before anything is written: a diverged run must not leave a broken model in --dest.
-    bad = not_f16_finite(model.state_dict()) + not_f16_finite(t5_state)
+    bad = not_finite(model16) + not_finite(t5_16)
     if bad:
         raise SystemExit(f"not exported: {len(bad)} tensors hold NaN or values beyond F16 ({', '.join(bad[:3])}"
                          f"{', ...' if len(bad) > 3 else ''}); the checkpoint in {args.out} diverged")
@@ -90,8 +91,8 @@ def main():
     with open(os.path.join(args.dest, "model_config.json"), "w") as f:
         json.dump(config, f, indent=2)
         f.write("\n")
-    save_safetensors(to_f16(model.state_dict()), os.path.join(args.dest, "model.safetensors"), meta)
-    save_safetensors(to_f16(t5_state), os.path.join(args.dest, "t5", "model.safetensors"), meta)
+    save_safetensors(model16, os.path.join(args.dest, "model.safetensors"), meta)
+    save_safetensors(t5_16, os.path.join(args.dest, "t5", "model.safetensors"), meta)
     with open(os.path.join(args.dest, "t5", "config.json"), "w") as f:
         json.dump(common.T5_CONFIG, f, indent=2, sort_keys=True)
         f.write("\n")
